@@ -1,0 +1,59 @@
+/**
+ * Where events are stored and shared. The bus talks to exactly one backend;
+ * memory is the default, Redis lets several gateways serve one stream.
+ *
+ * Contract (checked by test/contract/backend.contract.ts for every backend):
+ * - `append` assigns each event the next offset of one global order and
+ *   resolves only once the whole batch is stored: a batch is stored whole or
+ *   not at all, and a rejected append has stored nothing.
+ * - Every stored event, from this instance or any other sharing the store,
+ *   reaches the sink given to `open` exactly once, in offset order.
+ * - `readAfter` and `readLatest` serve history: at most `historySize` of the
+ *   newest events; offsets of one epoch only grow.
+ * - The epoch changes when the history it names is lost (a new process for
+ *   memory, a flushed or new Redis), so that old cursors are recognised.
+ */
+import type { Envelope, NewEvent } from '../core/event.ts';
+
+export interface HistoryWindow {
+  /** The store's epoch when the read was made. */
+  epoch: string;
+  /** Offset of the oldest event held, or null when history is empty. */
+  oldest: number | null;
+  /** Offset of the newest event stored (0 before the first). */
+  head: number;
+}
+
+export interface BackendHealth {
+  ok: boolean;
+  backend: string;
+  detail?: string;
+}
+
+export type EventSink = (events: Envelope[]) => void;
+
+export interface Backend {
+  readonly kind: string;
+  /** Connects, and starts feeding every stored event to `sink`. */
+  open(sink: EventSink): Promise<void>;
+  /** The current epoch (valid after `open`). */
+  readonly epoch: string;
+  /** Stores a batch atomically; resolves with the stored envelopes, in order. */
+  append(events: NewEvent[]): Promise<Envelope[]>;
+  /** Up to `limit` events with offset > `after`, oldest first, and the window they were read in. */
+  readAfter(after: number, limit: number): Promise<{ events: Envelope[]; window: HistoryWindow }>;
+  /** Up to `limit` of the newest events that satisfy `match`, oldest first, and the window. */
+  readLatest(limit: number, match: (e: Envelope) => boolean): Promise<{ events: Envelope[]; window: HistoryWindow }>;
+  /** What the backend holds now, without I/O. */
+  window(): HistoryWindow;
+  health(): BackendHealth;
+  close(): Promise<void>;
+}
+
+/** Raised when the store cannot take a publish (the HTTP layer answers 503). */
+export class BackendUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendUnavailableError';
+  }
+}

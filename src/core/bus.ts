@@ -1,0 +1,287 @@
+/**
+ * The bus: takes validated events to the backend, and fans every stored
+ * event out to the subscribers whose filter matches. Subscribers with equal
+ * filters share one group, so a publish tests each distinct filter once.
+ *
+ * Replay never races live delivery: a new subscriber is registered first
+ * (live events are held aside for it), history after its cursor is read and
+ * queued, then the held events newer than the last replayed one follow.
+ */
+import type { Backend } from '../backends/backend.ts';
+import type { Codec } from './codec.ts';
+import { HEARTBEAT, type Control, type GapControl } from './control.ts';
+import { formatCursor, parseCursor } from './cursor.ts';
+import type { Envelope, NewEvent } from './event.ts';
+import { compileFilter, filterKey, type Filter } from './filter.ts';
+import { Subscriber, type EndReason, type OverflowPolicy, type QueueLimits, type Transport } from './subscriber.ts';
+
+export interface BusOptions {
+  limits: QueueLimits;
+  /** How long an overflowing or shut-down stream may take to hand over its last signal. */
+  overflowGraceMs: number;
+  /** Events replayed to a new subscriber without a cursor. */
+  replayDefault: number;
+  /** Upper bound on any replay (the history size). */
+  replayMax: number;
+  /** Called with problems the bus cannot hand to a caller. */
+  onError?: (err: unknown, where: string) => void;
+}
+
+export interface SubscribeOptions<T> {
+  transport: Transport;
+  filter: Filter;
+  policy: OverflowPolicy;
+  codec: Codec<T>;
+  /** Resume after this cursor (Last-Event-ID). */
+  cursor?: string | null;
+  /** Without a cursor: how many recent matching events to replay. */
+  replay?: number;
+  /** A first chunk for the stream (the SSE opening). */
+  initial?: T;
+  /** Told once when the subscriber ends, with why. */
+  onEnd?: (reason: EndReason) => void;
+}
+
+interface Group {
+  match: (e: Envelope['event']) => boolean;
+  subs: Set<Subscriber<any>>;
+}
+
+export interface BusCounters {
+  published: number;
+  delivered: number;
+  dropped: number;
+  slow_disconnects: number;
+  overflow_discarded: number;
+  publish_failures: number;
+  publish_rejected: number;
+  subscribers_total: number;
+}
+
+export class Bus {
+  readonly backend: Backend;
+  readonly #o: BusOptions;
+  readonly #groups = new Map<string, Group>();
+  readonly #subs = new Map<number, Subscriber<any>>();
+  /** Live events held for subscribers still replaying. */
+  readonly #held = new Map<Subscriber<any>, Envelope[]>();
+  #nextId = 1;
+  #running = false;
+  readonly counters: BusCounters = {
+    published: 0,
+    delivered: 0,
+    dropped: 0,
+    slow_disconnects: 0,
+    overflow_discarded: 0,
+    publish_failures: 0,
+    publish_rejected: 0,
+    subscribers_total: 0,
+  };
+
+  constructor(backend: Backend, o: BusOptions) {
+    this.backend = backend;
+    this.#o = o;
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  async start(): Promise<void> {
+    await this.backend.open((envs) => this.#deliver(envs));
+    this.#running = true;
+  }
+
+  /** Stores a batch (atomically) and fans it out; resolves with the stored envelopes. */
+  async publish(events: NewEvent[]): Promise<Envelope[]> {
+    try {
+      const envs = await this.backend.append(events);
+      this.counters.published += envs.length;
+      return envs;
+    } catch (err) {
+      this.counters.publish_failures += events.length;
+      throw err;
+    }
+  }
+
+  #deliver(envs: Envelope[]): void {
+    const now = Date.now();
+    const dirty: Subscriber<any>[] = [];
+    for (const group of this.#groups.values()) {
+      for (let i = 0; i < envs.length; i++) {
+        const env = envs[i]!;
+        if (!group.match(env.event)) continue;
+        for (const sub of group.subs) {
+          const held = this.#held.get(sub);
+          if (held) held.push(env);
+          else if (sub.push(env, now)) dirty.push(sub);
+        }
+      }
+    }
+    for (let i = 0; i < dirty.length; i++) dirty[i]!.flush();
+  }
+
+  get subscriberCount(): number {
+    return this.#subs.size;
+  }
+
+  subscribers(): IterableIterator<Subscriber<any>> {
+    return this.#subs.values();
+  }
+
+  /** Registers a subscriber and starts its replay; the stream is usable at once. */
+  subscribe<T>(o: SubscribeOptions<T>): Subscriber<T> {
+    const sub = new Subscriber<T>({
+      id: this.#nextId++,
+      transport: o.transport,
+      filter: o.filter,
+      policy: o.policy,
+      limits: this.#o.limits,
+      codec: o.codec,
+      overflowGraceMs: this.#o.overflowGraceMs,
+      maxChunkItems: 4096,
+      initial: o.initial,
+      onEnd: (s, reason) => {
+        this.#remove(s, reason);
+        o.onEnd?.(reason);
+      },
+    });
+    sub.onDelivered = (n) => {
+      this.counters.delivered += n;
+    };
+    sub.setCounters(
+      (_s, lost) => {
+        this.counters.slow_disconnects++;
+        this.counters.overflow_discarded += lost;
+      },
+      (_s, lost) => {
+        this.counters.dropped += lost;
+      },
+    );
+    this.counters.subscribers_total++;
+    this.#subs.set(sub.id, sub);
+    this.#held.set(sub, []);
+    this.#join(sub);
+    void this.#replay(sub, o.cursor ?? null, o.replay ?? this.#o.replayDefault);
+    return sub;
+  }
+
+  /** Changes a live subscriber's filter; applies to events published from now on. */
+  setFilter(sub: Subscriber<any>, filter: Filter): void {
+    this.#leave(sub);
+    sub.filter = filter;
+    this.#join(sub);
+  }
+
+  #join(sub: Subscriber<any>): void {
+    const key = filterKey(sub.filter);
+    let g = this.#groups.get(key);
+    if (!g) this.#groups.set(key, (g = { match: compileFilter(sub.filter), subs: new Set() }));
+    g.subs.add(sub);
+    sub.groupKey = key;
+  }
+
+  #leave(sub: Subscriber<any>): void {
+    const g = this.#groups.get(sub.groupKey);
+    if (!g) return;
+    g.subs.delete(sub);
+    if (g.subs.size === 0) this.#groups.delete(sub.groupKey);
+  }
+
+  #remove(sub: Subscriber<any>, _reason: EndReason): void {
+    if (!this.#subs.delete(sub.id)) return;
+    this.#held.delete(sub);
+    this.#leave(sub);
+  }
+
+  async #replay(sub: Subscriber<any>, cursorText: string | null, replayN: number): Promise<void> {
+    const match = compileFilter(sub.filter);
+    let attempt = 0;
+    for (;;) {
+      if (sub.ended) return;
+      try {
+        const { events, gap, window } = await this.#readReplay(cursorText, replayN, (e) => match(e.event));
+        if (sub.ended) return;
+        if (gap) sub.control(gap);
+        let replayed = 0;
+        for (const env of events) {
+          if (match(env.event)) {
+            sub.pushReplay(env);
+            replayed++;
+          }
+        }
+        const held = this.#held.get(sub) ?? [];
+        this.#held.delete(sub);
+        const now = Date.now();
+        for (const env of held) sub.push(env, now);
+        sub.control({
+          control: 'ready',
+          filter: sub.filter,
+          replayed,
+          head: window.head > 0 ? formatCursor(window.epoch, window.head) : null,
+        });
+        sub.flush();
+        return;
+      } catch (err) {
+        // The store is unreachable: keep the subscriber, hold its live events, and try again.
+        this.#o.onError?.(err, 'replay');
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt++)));
+      }
+    }
+  }
+
+  async #readReplay(cursorText: string | null, replayN: number, match: (e: Envelope) => boolean) {
+    const max = this.#o.replayMax;
+    if (cursorText === null) {
+      const { events, window } = await this.backend.readLatest(Math.min(Math.max(0, replayN), max), match);
+      return { events, window, gap: undefined };
+    }
+    const c = parseCursor(cursorText);
+    const win = this.backend.window();
+    let gap: GapControl | undefined;
+    let after: number;
+    if (!c) {
+      gap = this.#gap(cursorText, 'invalid', null, 'the cursor is not one this gateway issued; replaying all history held');
+      after = 0;
+    } else if (c.epoch !== win.epoch) {
+      gap = this.#gap(cursorText, 'unknown_epoch', null, 'the cursor comes from another run of the gateway or a lost store; replaying all history held');
+      after = 0;
+    } else if (c.offset > win.head) {
+      gap = this.#gap(cursorText, 'ahead', null, 'the cursor is ahead of this gateway\'s stream; continuing live');
+      after = win.head;
+    } else if (win.oldest !== null && c.offset < win.oldest - 1) {
+      gap = this.#gap(cursorText, 'expired', win.oldest - c.offset - 1, 'the cursor is older than the history held; events in between are lost');
+      after = win.oldest - 1;
+    } else {
+      after = c.offset;
+    }
+    const { events, window } = await this.backend.readAfter(after, max);
+    if (gap) {
+      const first = events[0];
+      gap.resume_from = first ? first.event.id : null;
+      // The window moved between the two reads: recompute what was missed.
+      if (gap.reason === 'expired' && c && first) gap.missed = Math.max(0, first.offset - c.offset - 1);
+    }
+    return { events, window, gap };
+  }
+
+  #gap(requested: string, reason: GapControl['reason'], missed: number | null, message: string): GapControl {
+    return { control: 'gap', requested, reason, resume_from: null, missed, message };
+  }
+
+  /** Sends a keep-alive comment to every SSE subscriber. */
+  heartbeat(): void {
+    const now = Date.now();
+    for (const sub of this.#subs.values()) if (sub.transport === 'sse') sub.control(HEARTBEAT, now);
+  }
+
+  /** Ends every subscriber with a final control (shutdown). */
+  endAll(reason: EndReason, last: () => Control): void {
+    for (const sub of [...this.#subs.values()]) sub.end(reason, last());
+  }
+
+  async close(): Promise<void> {
+    this.#running = false;
+    await this.backend.close();
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Configuration from environment variables, validated at start: a bad value
+ * stops the server with a message that names the variable. Web-standard:
+ * each runtime hands in its own environment as a plain record.
+ */
+
+export interface Config {
+  /** PORT: listening port. Default 8000. */
+  port: number;
+  /** HOST: listening address. Default 0.0.0.0. */
+  host: string;
+  /** HISTORY_SIZE: events kept for replay. Default 10000. */
+  historySize: number;
+  /** REPLAY_DEFAULT: events replayed to a new subscriber without a cursor (`replay=N` overrides). Default 100. */
+  replayDefault: number;
+  /** QUEUE_MAX_EVENTS: events one subscriber may have queued before its overflow policy applies. Default 5000. */
+  queueMaxEvents: number;
+  /** QUEUE_MAX_BYTES: bytes one subscriber may have queued before its overflow policy applies. Default 4 MiB. */
+  queueMaxBytes: number;
+  /** OVERFLOW_POLICY: `disconnect` (signal, close, resume by replay) or `drop` (drop oldest, send a marker). Default disconnect. */
+  overflowPolicy: 'disconnect' | 'drop';
+  /** OVERFLOW_GRACE_MS: how long a closing stream may take to hand over its last signal before the connection is cut. Default 5000. */
+  overflowGraceMs: number;
+  /** HEARTBEAT_MS: SSE comment interval. Default 15000. */
+  heartbeatMs: number;
+  /** SSE_RETRY_MS: `retry:` sent to SSE clients. Default 3000. */
+  sseRetryMs: number;
+  /** WS_PING_MS: WebSocket ping interval; a peer that misses one pong is closed. Default 25000. */
+  wsPingMs: number;
+  /** PUBLISH_TOKEN: bearer token required to publish. Unset: only loopback clients may publish. */
+  publishToken: string | undefined;
+  /** ALLOWED_ORIGINS: comma-separated browser origins allowed (`*` for any). Same-origin and loopback are always allowed. */
+  allowedOrigins: string[];
+  /** MAX_BODY_BYTES: largest publish body. Default 1 MiB. */
+  maxBodyBytes: number;
+  /** MAX_BATCH: most events in one publish. Default 1000. */
+  maxBatch: number;
+  /** MAX_WS_MESSAGE_BYTES: largest client WebSocket message; bigger ones close with 1009. Default 64 KiB. */
+  maxWsMessageBytes: number;
+  /** MAX_SUBSCRIBERS: concurrent subscribers; more get 503. Default 100000. */
+  maxSubscribers: number;
+  /** SHUTDOWN_TIMEOUT_MS: longest drain on SIGTERM/SIGINT before exit. Default 10000. */
+  shutdownTimeoutMs: number;
+  /** SHUTDOWN_RETRY_JITTER_MS: spread of the reconnect delay sent at shutdown. Default 5000. */
+  shutdownJitterMs: number;
+  /** REDIS_URL: use the Redis backend (several gateways, one stream). Unset: memory. */
+  redisUrl: string | undefined;
+  /** REDIS_PREFIX: key prefix in Redis. Default `eventgate`. */
+  redisPrefix: string;
+  /** DEMO: `1` publishes a realistic mix of all six types. Default off. */
+  demo: boolean;
+  /** DEMO_RATE: demo events per second. Default 4. */
+  demoRate: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`eventgate: ${variable} ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return def;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new ConfigError(name, `must be from ${min} to ${max}, got ${n}`);
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, def: T, values: readonly T[]): T {
+  const raw = env[name]?.trim();
+  if (!raw) return def;
+  if (!values.includes(raw as T)) throw new ConfigError(name, `must be one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+function bool(env: Env, name: string): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return false;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be 1/0, true/false, yes/no or on/off, got "${env[name]}"`);
+}
+
+function origins(env: Env): string[] {
+  const raw = env.ALLOWED_ORIGINS?.trim();
+  if (!raw) return [];
+  return raw.split(',').map((o) => {
+    const s = o.trim().replace(/\/$/, '');
+    if (s === '*') return s;
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      throw new ConfigError('ALLOWED_ORIGINS', `holds "${s}", which is not an origin like https://app.example.com`);
+    }
+    if (u.origin !== s) throw new ConfigError('ALLOWED_ORIGINS', `holds "${s}"; an origin is scheme://host[:port] with no path (did you mean ${u.origin}?)`);
+    return s;
+  });
+}
+
+const MiB = 1024 * 1024;
+
+/** Reads and validates the configuration; throws ConfigError naming the variable. */
+export function loadConfig(env: Env): Config {
+  const token = env.PUBLISH_TOKEN;
+  if (token !== undefined && token !== '' && token.length < 8) throw new ConfigError('PUBLISH_TOKEN', 'must be at least 8 characters');
+  const redisUrl = env.REDIS_URL?.trim() || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL', `must start with redis:// or rediss://, got "${redisUrl}"`);
+  const prefix = env.REDIS_PREFIX?.trim() || 'eventgate';
+  if (!/^[A-Za-z0-9:_\-.]{1,64}$/.test(prefix)) throw new ConfigError('REDIS_PREFIX', 'must be 1-64 characters of A-Z a-z 0-9 : _ - .');
+  const host = env.HOST?.trim() || '0.0.0.0';
+  if (/\s/.test(host)) throw new ConfigError('HOST', `must be an address or host name, got "${host}"`);
+  const historySize = int(env, 'HISTORY_SIZE', 10_000, 1, 10_000_000);
+  return {
+    port: int(env, 'PORT', 8000, 0, 65535),
+    host,
+    historySize,
+    replayDefault: Math.min(int(env, 'REPLAY_DEFAULT', 100, 0, 10_000_000), historySize),
+    queueMaxEvents: int(env, 'QUEUE_MAX_EVENTS', 5000, 1, 10_000_000),
+    queueMaxBytes: int(env, 'QUEUE_MAX_BYTES', 4 * MiB, 1024, 1024 * MiB),
+    overflowPolicy: oneOf(env, 'OVERFLOW_POLICY', 'disconnect', ['disconnect', 'drop'] as const),
+    overflowGraceMs: int(env, 'OVERFLOW_GRACE_MS', 5000, 0, 600_000),
+    heartbeatMs: int(env, 'HEARTBEAT_MS', 15_000, 100, 3_600_000),
+    sseRetryMs: int(env, 'SSE_RETRY_MS', 3000, 0, 3_600_000),
+    wsPingMs: int(env, 'WS_PING_MS', 25_000, 100, 3_600_000),
+    publishToken: token || undefined,
+    allowedOrigins: origins(env),
+    maxBodyBytes: int(env, 'MAX_BODY_BYTES', MiB, 64, 256 * MiB),
+    maxBatch: int(env, 'MAX_BATCH', 1000, 1, 1_000_000),
+    maxWsMessageBytes: int(env, 'MAX_WS_MESSAGE_BYTES', 64 * 1024, 128, 16 * MiB),
+    maxSubscribers: int(env, 'MAX_SUBSCRIBERS', 100_000, 1, 10_000_000),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    shutdownJitterMs: int(env, 'SHUTDOWN_RETRY_JITTER_MS', 5000, 0, 600_000),
+    redisUrl,
+    redisPrefix: prefix,
+    demo: bool(env, 'DEMO'),
+    demoRate: int(env, 'DEMO_RATE', 4, 1, 100_000),
+  };
+}
+
+/** The defaults, for embedding without an environment. */
+export function defaultConfig(): Config {
+  return loadConfig({});
+}

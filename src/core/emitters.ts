@@ -1,0 +1,117 @@
+/**
+ * Typed emitters for the six built-in types, for applications that embed the
+ * gateway. An emitter fills in the message and severity when none is given,
+ * and never throws into its caller: a failure is logged and counted, and the
+ * returned promise resolves to undefined.
+ *
+ * Severity rules when none is given: see severity.ts.
+ * (Summary:
+ * - error: always `error`.
+ * - performance: `info` at or under the threshold; over it, `warning`, or
+ *   `error` when `action_required` is true.
+ * - model_state: `error` when the new state is error/failed/crashed/unhealthy;
+ *   `warning` when it is degraded/stopping/stopped/offline/unloading/restarting;
+ *   else `info`.
+ * - cache: `warning` when the operation is `error` or the call took 100 ms
+ *   or more; else `info`.
+ * - cgrag: `warning` when no chunk was retrieved; else `info`.
+ * - query_route: `info`.)
+ */
+import * as v from 'valibot';
+import type { NewEvent } from './event.ts';
+import type { EventRegistry } from './registry.ts';
+import { inferSeverity } from './severity.ts';
+import type {
+  BuiltinMetadata,
+  CacheMetadata,
+  CgragMetadata,
+  ErrorMetadata,
+  ModelStateMetadata,
+  PerformanceMetadata,
+  QueryRouteMetadata,
+  Severity,
+} from './schemas.ts';
+
+export interface EmitOptions {
+  message?: string;
+  severity?: Severity;
+  /** Unix seconds; default now. */
+  timestamp?: number;
+}
+
+type Emit<M> = (metadata: M, options?: EmitOptions) => Promise<string | undefined>;
+
+export interface Emitters {
+  queryRoute: Emit<QueryRouteMetadata>;
+  modelState: Emit<ModelStateMetadata>;
+  cgrag: Emit<CgragMetadata>;
+  cache: Emit<CacheMetadata>;
+  error: Emit<ErrorMetadata>;
+  performance: Emit<PerformanceMetadata>;
+}
+
+export function defaultMessage<T extends keyof BuiltinMetadata>(type: T, m: BuiltinMetadata[T]): string {
+  switch (type) {
+    case 'query_route': {
+      const q = m as QueryRouteMetadata;
+      return `Query routed to ${q.selected_tier} tier (complexity: ${q.complexity_score})`;
+    }
+    case 'model_state': {
+      const s = m as ModelStateMetadata;
+      return `Model ${s.model_id}: ${s.previous_state} → ${s.current_state} (${s.reason})`;
+    }
+    case 'cgrag': {
+      const g = m as CgragMetadata;
+      return `Retrieved ${g.chunks_retrieved} chunks (${g.total_tokens} tokens) in ${g.retrieval_time_ms}ms${g.cache_hit ? ' from cache' : ''}`;
+    }
+    case 'cache': {
+      const c = m as CacheMetadata;
+      return `Cache ${c.operation} ${c.hit ? 'hit' : 'miss'}: ${c.key} (${c.latency_ms}ms)`;
+    }
+    case 'error': {
+      const e = m as ErrorMetadata;
+      return `${e.error_type} in ${e.component}: ${e.error_message}`;
+    }
+    default: {
+      const p = m as PerformanceMetadata;
+      return `${p.metric_name} at ${p.current_value} (threshold ${p.threshold_value}) in ${p.component}`;
+    }
+  }
+}
+
+export function createEmitters(
+  registry: EventRegistry,
+  publish: (e: NewEvent) => Promise<string>,
+  onFailure: (err: unknown, type: string) => void,
+): Emitters {
+  const make = <T extends keyof BuiltinMetadata>(type: T): Emit<BuiltinMetadata[T]> =>
+    async (metadata, options = {}) => {
+      try {
+        const schema = registry.schema(type);
+        if (!schema) throw new Error(`type ${type} is not registered`);
+        const result = v.safeParse(schema, metadata);
+        if (!result.success) {
+          const first = result.issues[0]!;
+          throw new Error(`invalid ${type} metadata at ${(first.path ?? []).map((p) => String(p.key)).join('.') || '$'}: ${first.message}`);
+        }
+        return await publish({
+          timestamp: options.timestamp ?? Date.now() / 1000,
+          type,
+          severity: options.severity ?? inferSeverity(type, result.output),
+          message: options.message ?? defaultMessage(type, metadata),
+          metadata: result.output,
+        });
+      } catch (err) {
+        onFailure(err, type);
+        return undefined;
+      }
+    };
+  return {
+    queryRoute: make('query_route'),
+    modelState: make('model_state'),
+    cgrag: make('cgrag'),
+    cache: make('cache'),
+    error: make('error'),
+    performance: make('performance'),
+  };
+}

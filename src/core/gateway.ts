@@ -1,0 +1,138 @@
+/**
+ * createGateway: the bus, its backend, the Hono app and the typed emitters,
+ * wired together. Runtime-agnostic: the runtime entry point hands in its
+ * adapter and serves `app.fetch`.
+ */
+import type { Hono } from 'hono';
+import type { Backend } from '../backends/backend.ts';
+import { MemoryBackend } from '../backends/memory.ts';
+import { createApp } from './app.ts';
+import { Bus } from './bus.ts';
+import { defaultConfig, type Config } from './config.ts';
+import type { ShutdownControl } from './control.ts';
+import { createEmitters, type Emitters } from './emitters.ts';
+import { defaultRegistry, type EventRegistry } from './registry.ts';
+import { inProcessRuntime, type RuntimeAdapter } from './runtime.ts';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type Logger = (level: LogLevel, message: string, detail?: unknown) => void;
+
+export const consoleLogger: Logger = (level, message, detail) => {
+  const line = `[eventgate] ${level}: ${message}`;
+  const fn = level === 'error' ? console.error : level === 'warn' ? console.warn : console.log;
+  if (detail === undefined) fn(line);
+  else fn(line, detail instanceof Error ? detail.message : detail);
+};
+
+export interface GatewayOptions {
+  /** Overrides of the defaults (see Config; `loadConfig(env)` reads them from the environment). */
+  config?: Partial<Config>;
+  /** Where events are stored; default in memory with `config.historySize`. */
+  backend?: Backend;
+  /** Event types; default the six built-in ones. */
+  registry?: EventRegistry;
+  runtime?: RuntimeAdapter;
+  logger?: Logger;
+}
+
+/** What the routes see of the gateway. */
+export interface GatewayInternals {
+  readonly config: Config;
+  readonly bus: Bus;
+  readonly registry: EventRegistry;
+  readonly runtime: RuntimeAdapter;
+  readonly startedAt: number;
+  readonly draining: boolean;
+  readonly emitFailures: number;
+  readonly ready: Promise<void>;
+  log: Logger;
+}
+
+export interface Gateway {
+  app: Hono;
+  bus: Bus;
+  emit: Emitters;
+  config: Config;
+  registry: EventRegistry;
+  /** Resolves once the backend is open. */
+  ready: Promise<void>;
+  /** Stops taking subscribers and tells current ones to go (SSE `shutdown` + jittered retry, WS 1001). Resolves when all are gone or after `timeoutMs`. */
+  drain(timeoutMs?: number): Promise<void>;
+  /** Drains, then closes the backend. */
+  close(): Promise<void>;
+}
+
+export function createGateway(options: GatewayOptions = {}): Gateway {
+  const config: Config = { ...defaultConfig(), ...options.config };
+  const log = options.logger ?? consoleLogger;
+  const registry = options.registry ?? defaultRegistry();
+  const runtime = options.runtime ?? inProcessRuntime;
+  const backend = options.backend ?? new MemoryBackend({ historySize: config.historySize });
+  const bus = new Bus(backend, {
+    limits: { events: config.queueMaxEvents, bytes: config.queueMaxBytes },
+    overflowGraceMs: config.overflowGraceMs,
+    replayDefault: config.replayDefault,
+    replayMax: config.historySize,
+    onError: (err, where) => log('warn', `bus: ${where} failed, retrying`, err),
+  });
+  const ready = bus.start();
+  ready.catch((err) => log('error', 'backend failed to open', err));
+
+  const state = {
+    config,
+    bus,
+    registry,
+    runtime,
+    startedAt: Date.now(),
+    draining: false,
+    emitFailures: 0,
+    ready,
+    log,
+  };
+  const gw: GatewayInternals = state;
+
+  const heartbeat = setInterval(() => bus.heartbeat(), config.heartbeatMs);
+  (heartbeat as { unref?: () => void }).unref?.();
+
+  const emit = createEmitters(
+    registry,
+    async (e) => {
+      await ready;
+      const [env] = await bus.publish([e]);
+      return env!.event.id;
+    },
+    (err, type) => {
+      state.emitFailures++;
+      log('warn', `emit.${type} failed`, err);
+    },
+  );
+
+  async function drain(timeoutMs = config.shutdownTimeoutMs): Promise<void> {
+    state.draining = true;
+    clearInterval(heartbeat);
+    bus.endAll('shutdown', (): ShutdownControl => ({
+      control: 'shutdown',
+      retry_ms: config.sseRetryMs + Math.floor(Math.random() * config.shutdownJitterMs),
+      message: 'the gateway is shutting down; reconnect with Last-Event-ID to resume',
+    }));
+    const deadline = Date.now() + timeoutMs;
+    while (bus.subscriberCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    for (const s of [...bus.subscribers()]) s.abort(new Error('shutdown timeout'));
+  }
+
+  let closed: Promise<void> | undefined;
+  return {
+    app: createApp(gw),
+    bus,
+    emit,
+    config,
+    registry,
+    ready,
+    drain,
+    close: () =>
+      (closed ??= (async () => {
+        await drain();
+        await bus.close();
+      })()),
+  };
+}

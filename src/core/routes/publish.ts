@@ -1,0 +1,89 @@
+/**
+ * POST /api/events: one event or an array, all validated before any is
+ * stored. 202 with the ids in order; 400 bad JSON, 401 auth, 413 too large,
+ * 415 content type, 422 schema problems (each with its path), 503 when the
+ * store cannot take it. Nothing of a rejected request is published.
+ */
+import type { Context } from 'hono';
+import { BackendUnavailableError } from '../../backends/backend.ts';
+import type { GatewayInternals } from '../gateway.ts';
+import { jsonError } from '../http-error.ts';
+import { isLoopbackAddress } from '../origin.ts';
+import { validateBody } from '../validate.ts';
+
+function tokenMatches(given: string, expected: string): boolean {
+  // Constant time in the length of the expected token.
+  let diff = given.length ^ expected.length;
+  for (let i = 0; i < expected.length; i++) diff |= (given.charCodeAt(i) || 0) ^ expected.charCodeAt(i);
+  return diff === 0;
+}
+
+/** Reads at most `limit` bytes of the body; undefined when it is larger. */
+async function readLimited(req: Request, limit: number): Promise<string | undefined> {
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    parts.push(value);
+  }
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) all.set(p, at), (at += p.byteLength);
+  return new TextDecoder().decode(all);
+}
+
+export function publishHandler(gw: GatewayInternals) {
+  const { config } = gw;
+  return async (c: Context): Promise<Response> => {
+    if (config.publishToken) {
+      const auth = c.req.header('authorization') ?? '';
+      const m = /^Bearer\s+(.+)$/i.exec(auth);
+      if (!m || !tokenMatches(m[1]!.trim(), config.publishToken)) {
+        return jsonError(c, 401, { error: 'unauthorized', field: 'Authorization', message: 'publishing needs Authorization: Bearer <PUBLISH_TOKEN>' }, { 'WWW-Authenticate': 'Bearer realm="eventgate"' });
+      }
+    } else if (!isLoopbackAddress(gw.runtime.remoteAddress(c))) {
+      return jsonError(c, 403, { error: 'forbidden', field: 'Authorization', message: 'no PUBLISH_TOKEN is configured, so only loopback clients may publish' });
+    }
+    const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (ct !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(ct)) {
+      return jsonError(c, 415, { error: 'unsupported_media_type', field: 'Content-Type', message: `expected application/json, got ${ct || 'none'}` });
+    }
+    const declared = Number(c.req.header('content-length') ?? '0');
+    const tooLarge = () => jsonError(c, 413, { error: 'payload_too_large', field: 'body', message: `body is larger than MAX_BODY_BYTES (${config.maxBodyBytes} bytes)` });
+    if (declared > config.maxBodyBytes) return tooLarge();
+    const text = await readLimited(c.req.raw, config.maxBodyBytes);
+    if (text === undefined) return tooLarge();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (err) {
+      return jsonError(c, 400, { error: 'invalid_json', field: 'body', message: `body is not valid JSON: ${(err as Error).message}` });
+    }
+    if (Array.isArray(body) && body.length > config.maxBatch) {
+      return jsonError(c, 413, { error: 'batch_too_large', field: 'body', message: `batch of ${body.length} events is larger than MAX_BATCH (${config.maxBatch})` });
+    }
+    const result = validateBody(body, gw.registry);
+    if (!result.ok) {
+      gw.bus.counters.publish_rejected += Array.isArray(body) ? body.length : 1;
+      return jsonError(c, 422, { error: 'validation_failed', message: `${result.problems.length} problem(s) in the published events; nothing was published`, problems: result.problems });
+    }
+    try {
+      const envs = await gw.bus.publish(result.events);
+      return c.json({ ids: envs.map((e) => e.event.id) }, 202);
+    } catch (err) {
+      if (err instanceof BackendUnavailableError) {
+        return jsonError(c, 503, { error: 'store_unavailable', message: `events were not published: ${err.message}` }, { 'Retry-After': '1' });
+      }
+      gw.log('error', 'publish failed', err);
+      return jsonError(c, 500, { error: 'publish_failed', message: 'events were not published: internal error' });
+    }
+  };
+}

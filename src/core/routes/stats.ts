@@ -1,0 +1,50 @@
+/**
+ * GET /api/events/stats: totals, and per subscriber its transport, filter,
+ * queue and lag, so a slow consumer is visible before it is cut off.
+ */
+import type { GatewayInternals } from '../gateway.ts';
+
+export function statsSnapshot(gw: GatewayInternals) {
+  const now = Date.now();
+  const bus = gw.bus;
+  const win = bus.backend.window();
+  const byTransport = { sse: 0, ws: 0 };
+  let queueSize = 0;
+  let queueBytes = 0;
+  const subscribers = [];
+  for (const s of bus.subscribers()) {
+    byTransport[s.transport]++;
+    queueSize += s.queuedEvents;
+    queueBytes += s.queuedBytes;
+    subscribers.push({
+      id: s.id,
+      transport: s.transport,
+      filter: s.filter,
+      on_overflow: s.policy,
+      connected_ms: now - s.createdAt,
+      queued_events: s.queuedEvents,
+      queued_bytes: s.queuedBytes,
+      lag_ms: s.oldestQueuedMs(now),
+      delivered: s.delivered,
+      dropped: s.dropped,
+      last_event_id: s.lastDelivered,
+    });
+  }
+  return {
+    running: bus.running && !gw.draining,
+    draining: gw.draining,
+    runtime: gw.runtime.name,
+    backend: bus.backend.health(),
+    uptime_s: Math.round((now - gw.startedAt) / 1000),
+    epoch: win.epoch,
+    head: win.head > 0 ? `${win.epoch}-${win.head}` : null,
+    active_subscribers: bus.subscriberCount,
+    active_by_transport: byTransport,
+    queue_size: queueSize,
+    queue_bytes: queueBytes,
+    history_size: win.oldest === null ? 0 : win.head - win.oldest + 1,
+    history_capacity: gw.config.historySize,
+    totals: { ...bus.counters, emit_failures: gw.emitFailures },
+    subscribers,
+  };
+}

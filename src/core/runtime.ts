@@ -1,0 +1,38 @@
+/**
+ * What a runtime hands the core: its WebSocket upgrade, how to learn the
+ * peer's address, and what its sockets can do. Each runtime maps itself
+ * onto this in one thin file under src/runtimes/.
+ */
+import type { Context } from 'hono';
+import type { UpgradeWebSocket, WSContext } from 'hono/ws';
+
+export interface WsCapabilities {
+  /**
+   * Sends a run of text messages; returns a promise when the socket has
+   * more buffered than it should and the caller must wait before sending more.
+   * Default: `ws.send` per message, no backpressure signal.
+   */
+  sendBatch?(ws: WSContext, messages: string[]): Promise<void> | void;
+  /** Whether the runtime reports socket backpressure (else queues are bounded by the subscriber's mark alone). */
+  backpressure: boolean;
+}
+
+export interface RuntimeAdapter {
+  readonly name: 'node' | 'bun' | 'deno' | 'workers' | (string & {});
+  /** The runtime's WebSocket upgrade; absent where the gateway serves no WebSocket. */
+  upgradeWebSocket?: UpgradeWebSocket<any, any>;
+  /** The client's IP address, for the loopback-only publish rule. */
+  remoteAddress(c: Context): string | undefined;
+  /**
+   * Calls `cb` when the client's connection closes. Needed where the request
+   * signal does not fire (Node with pipelined keep-alive requests).
+   */
+  onConnectionClose?(c: Context, cb: () => void): void;
+  ws?: WsCapabilities;
+}
+
+/** For embedding without a server (tests through `app.request`). */
+export const inProcessRuntime: RuntimeAdapter = {
+  name: 'in-process',
+  remoteAddress: () => '127.0.0.1',
+};
