@@ -4,7 +4,7 @@
  * the socket, socket-close detection for pipelined keep-alive requests, and
  * batched, backpressure-aware WebSocket sends.
  */
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import type { WSContext } from 'hono/ws';
 import { upgradeWebSocket } from '@hono/node-server';
@@ -69,3 +69,27 @@ export const nodeRuntime: RuntimeAdapter = {
   },
   ws: { sendBatch, backpressure: true },
 };
+
+/**
+ * @hono/node-server answers a refused WebSocket upgrade with the status and
+ * headers only (Content-Length: 0). This wrapper writes the whole refusal,
+ * JSON body included, so WS clients get the same answer as SSE ones.
+ */
+export function withUpgradeRefusalBodies(fetch: (req: Request, env: any) => Response | Promise<Response>) {
+  return async (req: Request, env: any): Promise<Response> => {
+    const res = await fetch(req, env);
+    const incoming = env?.incoming as IncomingMessage | undefined;
+    if (env?.outgoing === undefined && incoming?.headers.upgrade && res.status >= 400) {
+      const body = Buffer.from(await res.arrayBuffer());
+      const lines = [`HTTP/1.1 ${res.status} ${STATUS_CODES[res.status] ?? ''}`, 'Connection: close', `Content-Length: ${body.length}`];
+      res.headers.forEach((v, k) => {
+        if (k !== 'content-length' && k !== 'connection') lines.push(`${k}: ${v}`);
+      });
+      const sock = incoming.socket;
+      sock.end(Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n'), body]));
+      // node-server would now write its own bodiless refusal; the socket is already ended.
+      sock.destroySoon?.();
+    }
+    return res;
+  };
+}
