@@ -324,11 +324,11 @@ export class Subscriber<T = unknown> {
     this.#notifyEnd(this.endReason);
   }
 
-  /** Called by the transport when its connection is gone. */
+  /** Called by the transport when its connection is gone: the stream ends quietly. */
   close(): void {
     if (this.#finished) return;
     try {
-      this.#controller.error(new Error('connection closed'));
+      this.#controller.close();
     } catch {
       /* already closed */
     }
