@@ -59,7 +59,11 @@ export function createApp(gw: GatewayInternals): Hono<any> {
 
   app.use('/api/*', origin);
   app.on('OPTIONS', '/api/*', (c) => c.body(null, 204));
-  app.get('/api/events/stats', (c) => c.json(statsSnapshot(gw)));
+  app.get('/api/events/stats', (c) => {
+    const raw = c.req.query('limit');
+    if (raw !== undefined && !/^\d{1,7}$/.test(raw)) return jsonError(c, 400, { error: 'bad_query', field: 'limit', message: 'limit must be a whole number' });
+    return c.json(statsSnapshot(gw, raw === undefined ? 1000 : Number(raw)));
+  });
   app.post('/api/events', publishHandler(gw));
 
   const sse = sseHandler(gw);

@@ -52,7 +52,7 @@ describe('operating', () => {
   });
 
   it('refuses to start on a bad configuration value, naming the variable', async () => {
-    for (const [name, value] of [
+    for (const [name, value] of <[string, string][]>[
       ['PORT', 'eighty'],
       ['HISTORY_SIZE', '0'],
       ['OVERFLOW_POLICY', 'explode'],

@@ -4,7 +4,8 @@
  */
 import type { GatewayInternals } from '../gateway.ts';
 
-export function statsSnapshot(gw: GatewayInternals) {
+/** `limit` caps the per-subscriber list, most-queued first (the totals always cover everyone). */
+export function statsSnapshot(gw: GatewayInternals, limit = 1000) {
   const now = Date.now();
   const bus = gw.bus;
   const win = bus.backend.window();
@@ -30,6 +31,8 @@ export function statsSnapshot(gw: GatewayInternals) {
       last_event_id: s.lastDelivered,
     });
   }
+  subscribers.sort((a, b) => b.queued_bytes - a.queued_bytes || a.id - b.id);
+  const listed = subscribers.length > limit ? subscribers.slice(0, limit) : subscribers;
   return {
     running: bus.running && !gw.draining,
     draining: gw.draining,
@@ -45,6 +48,7 @@ export function statsSnapshot(gw: GatewayInternals) {
     history_size: win.oldest === null ? 0 : win.head - win.oldest + 1,
     history_capacity: gw.config.historySize,
     totals: { ...bus.counters, emit_failures: gw.emitFailures },
-    subscribers,
+    subscribers_listed: listed.length,
+    subscribers: listed,
   };
 }
