@@ -62,6 +62,13 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** The default timer for the SSE heartbeat: a plain interval that does not keep the process alive. */
+function everyInterval(ms: number, tick: () => void): () => void {
+  const t = setInterval(tick, ms);
+  (t as { unref?: () => void }).unref?.();
+  return () => clearInterval(t);
+}
+
 export function createGateway(options: GatewayOptions = {}): Gateway {
   const config: Config = { ...defaultConfig(), ...options.config };
   const log = options.logger ?? consoleLogger;
@@ -91,8 +98,8 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   };
   const gw: GatewayInternals = state;
 
-  const heartbeat = setInterval(() => bus.heartbeat(), config.heartbeatMs);
-  (heartbeat as { unref?: () => void }).unref?.();
+  const beat = () => bus.heartbeat();
+  const stopHeartbeat = runtime.every ? runtime.every(config.heartbeatMs, beat) : everyInterval(config.heartbeatMs, beat);
 
   const emit = createEmitters(
     registry,
@@ -109,7 +116,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
 
   async function drain(timeoutMs = config.shutdownTimeoutMs): Promise<void> {
     state.draining = true;
-    clearInterval(heartbeat);
+    stopHeartbeat();
     bus.endAll('shutdown', (): ShutdownControl => ({
       control: 'shutdown',
       retry_ms: config.sseRetryMs + Math.floor(Math.random() * config.shutdownJitterMs),

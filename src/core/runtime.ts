@@ -29,6 +29,12 @@ export interface RuntimeAdapter {
    */
   onConnectionClose?(c: Context, cb: () => void): void;
   ws?: WsCapabilities;
+  /**
+   * Runs `tick` every `ms` ms (the SSE heartbeat) and returns how to stop it.
+   * Default: a plain interval. Workers arm theirs only while SSE streams are
+   * open, so that an idle Durable Object can hibernate.
+   */
+  every?(ms: number, tick: () => void): () => void;
 }
 
 /** For embedding without a server (tests through `app.request`). */
