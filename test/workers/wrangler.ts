@@ -1,0 +1,73 @@
+/**
+ * Runs the Workers gateway the way `npm run dev:workers` does: `wrangler dev`
+ * (workerd) on a free port, with no account and no network, variables passed
+ * as `--var KEY:VALUE`, storage persisted in a directory of the caller's
+ * choosing (so a test can restart on the same storage, or lose it).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { freePort } from '../helpers/process.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export interface WranglerProcess {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+export async function startWrangler(vars: Record<string, string>, persistTo: string): Promise<WranglerProcess> {
+  const port = await freePort();
+  const inspector = await freePort();
+  const args = ['dev', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(inspector), '--persist-to', persistTo, '--log-level', 'warn'];
+  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
+  let out = '';
+  const child = spawn(path.join(ROOT, 'node_modules/.bin/wrangler'), args, {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: path.join(ROOT, '.config'),
+      WRANGLER_SEND_METRICS: 'false',
+      CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      CI: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: wrangler starts workerd, and stop() ends both.
+    detached: true,
+  });
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      const t = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, 5000);
+      await exited;
+      clearTimeout(t);
+    }
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${out}`);
+    const ok = await fetch(`${url}/health`).then((r) => r.ok).catch(() => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`wrangler dev did not become healthy:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { url, child, output: () => out, stop };
+}
