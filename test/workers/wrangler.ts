@@ -17,7 +17,8 @@ export interface WranglerProcess {
   stop(): Promise<void>;
 }
 
-export async function startWrangler(vars: Record<string, string>, persistTo: string): Promise<WranglerProcess> {
+/** Ready when /health answers 200; with `anyAnswer`, when it answers at all (a configuration refused). */
+export async function startWrangler(vars: Record<string, string>, persistTo: string, o: { anyAnswer?: boolean } = {}): Promise<WranglerProcess> {
   const port = await freePort();
   const inspector = await freePort();
   const args = ['dev', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(inspector), '--persist-to', persistTo, '--log-level', 'warn'];
@@ -61,7 +62,7 @@ export async function startWrangler(vars: Record<string, string>, persistTo: str
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${out}`);
-    const ok = await fetch(`${url}/health`).then((r) => r.ok).catch(() => false);
+    const ok = await fetch(`${url}/health`).then((r) => r.ok || (o.anyAnswer === true && r.status !== 502 && r.status !== 503)).catch(() => false);
     if (ok) break;
     if (Date.now() > deadline) {
       await stop();
