@@ -74,4 +74,13 @@ describe('workers: hibernation', () => {
       expect(await res.json()).toMatchObject({ error: 'bad_config', field: 'HISTORY_SIZE' });
     }
   });
+
+  it('refuses a MAX_BODY_BYTES larger than one storage row can hold', async () => {
+    const w = await start({ MAX_BODY_BYTES: '4000000' }, true);
+    const res = await fetch(`${w.url}/health`);
+    expect(res.status).toBe(500);
+    const body = await res.json();
+    expect(body).toMatchObject({ error: 'bad_config', field: 'MAX_BODY_BYTES' });
+    expect(body.message).toContain('1900000');
+  });
 });

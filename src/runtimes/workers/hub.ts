@@ -18,6 +18,9 @@ import { HibernatingSockets } from './sockets.ts';
 const PING = '{"op":"ping"}';
 const PONG = '{"control":"pong"}';
 
+/** Durable Object SQLite keeps a row to 2 MB; an event is stored as one row, with a little room for its id and timestamp. */
+const MAX_STORED_EVENT_BYTES = 1_900_000;
+
 type PairCtor = new (request: string, response: string) => unknown;
 
 export class EventHub {
@@ -30,6 +33,9 @@ export class EventHub {
     let config;
     try {
       config = loadConfig(envRecord(env));
+      if (config.maxBodyBytes > MAX_STORED_EVENT_BYTES) {
+        throw new ConfigError('MAX_BODY_BYTES', `must be at most ${MAX_STORED_EVENT_BYTES} on Workers, where each stored event is one SQLite row (2 MB at most), got ${config.maxBodyBytes}`);
+      }
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       console.error(err.message);
