@@ -1,0 +1,40 @@
+/**
+ * The runtimes the conformance suite runs against, one entry each: how to
+ * start it, what it needs in its environment, how to tell it is ready, and
+ * what it cannot do (each limit with its reason, reported by the suite in
+ * place of the check). Adding a runtime is one entry here and a one-line
+ * test file (see node.test.ts).
+ */
+import type { Limits } from './checks/target.ts';
+
+export interface RuntimeEntry {
+  name: string;
+  /** The command that starts it, as a user would (`npm run …`), given the port and the gateway's environment. */
+  command(port: number, env: Record<string, string>): string[];
+  /** Extra environment for the process (the gateway's own variables come from CONFORMANCE_ENV). */
+  env?: Record<string, string>;
+  /** Path that answers 200 once the gateway serves. Default /health. */
+  readyPath?: string;
+  /** How long it may take to start. Default 30 s. */
+  startTimeoutMs?: number;
+  /** What this runtime cannot do, with why. */
+  limits: Limits;
+}
+
+export const runtimes = {
+  node: {
+    name: 'node',
+    command: () => ['npm', 'start'],
+    limits: {},
+  },
+  bun: {
+    name: 'bun',
+    command: () => ['npm', 'run', 'start:bun'],
+    limits: {},
+  },
+  deno: {
+    name: 'deno',
+    command: () => ['npm', 'run', 'start:deno'],
+    limits: {},
+  },
+} satisfies Record<string, RuntimeEntry>;

@@ -1,0 +1,32 @@
+/**
+ * The conformance suite against `npm run dev:workers`: the Worker and its hub
+ * Durable Object on workerd through `wrangler dev`, with no account and no
+ * network. wrangler takes the gateway's variables as `--var KEY:VALUE` (not
+ * from the process environment), and keeps its storage in a fresh directory
+ * per run, so every run starts from an empty history.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { conformanceFor } from './launch.ts';
+import type { RuntimeEntry } from './runtimes.ts';
+
+const storage = mkdtempSync(path.join(os.tmpdir(), 'eventgate-conformance-workers-'));
+
+const workers: RuntimeEntry = {
+  name: 'workers',
+  command: (port, env) => [
+    'npm', 'run', 'dev:workers', '--',
+    '--port', String(port), '--ip', '127.0.0.1', '--persist-to', storage, '--log-level', 'warn',
+    ...Object.entries(env).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+  ],
+  env: { XDG_CONFIG_HOME: path.resolve(import.meta.dirname, '../../.config'), WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+  startTimeoutMs: 60_000,
+  limits: {
+    ws_protocol_pings: 'a Worker cannot send WebSocket protocol pings; the runtime watches the connection itself, and {"op":"ping"} is answered by the runtime without waking the object',
+    ws_backpressure: 'Workers expose no WebSocket bufferedAmount or send callback: what is sent is buffered by the runtime, unseen, so a stalled WebSocket reader is never reported behind (use SSE, which is pulled at the reader\'s pace, for consumers that may stall)',
+    sigterm_drain: 'a Durable Object gets no signal before it goes: on a deploy or eviction the runtime closes its WebSockets and streams, and clients resume with Last-Event-ID from the history kept in storage',
+  },
+};
+
+conformanceFor(workers);
