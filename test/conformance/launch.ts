@@ -21,9 +21,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function launch(rt: RuntimeEntry): Promise<Target & { cleanup(): Promise<void> }> {
+export async function launch(rt: RuntimeEntry, extraEnv: Record<string, string> = {}): Promise<Target & { cleanup(): Promise<void> }> {
   const port = await freePort();
-  const env: Record<string, string> = { ...CONFORMANCE_ENV, PORT: String(port), ...rt.env };
+  const env: Record<string, string> = { ...CONFORMANCE_ENV, ...extraEnv, PORT: String(port), ...rt.env };
   const [cmd, ...args] = rt.command(port, env);
   let out = '';
   // Its own process group, so that cleanup can reach whatever it started.
@@ -73,5 +73,5 @@ export async function launch(rt: RuntimeEntry): Promise<Target & { cleanup(): Pr
 
 /** The whole suite for one runtime entry. */
 export function conformanceFor(rt: RuntimeEntry): void {
-  conformance(rt.name, rt.limits, () => launch(rt));
+  conformance(rt.name, rt.limits, (env) => launch(rt, env));
 }

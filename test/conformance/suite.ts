@@ -7,14 +7,18 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { filterChecks } from './checks/filters.ts';
 import { operationChecks, shutdownChecks } from './checks/operations.ts';
 import { publishChecks } from './checks/publish.ts';
+import { quietChecks } from './checks/quiet.ts';
 import { resumeChecks } from './checks/resume.ts';
 import { slowConsumerChecks } from './checks/slow.ts';
 import type { Limits, Target } from './checks/target.ts';
 import { webSocketChecks } from './checks/websocket.ts';
 
-export function conformance(name: string, limits: Limits, start: () => Promise<Target & { cleanup(): Promise<void> }>): void {
-  describe(`conformance: ${name}`, () => {
-    let target: (Target & { cleanup(): Promise<void> }) | undefined;
+type Started = Target & { cleanup(): Promise<void> };
+
+/** Runs `checks` against a gateway that `start` brings up (and that is cleaned up after). */
+function against(title: string, name: string, start: () => Promise<Started>, checks: (t: () => Target) => void): void {
+  describe(title, () => {
+    let target: Started | undefined;
     const t = (): Target => {
       if (!target) throw new Error(`${name}: the gateway did not start`);
       return target;
@@ -25,6 +29,17 @@ export function conformance(name: string, limits: Limits, start: () => Promise<T
     afterAll(async () => {
       await target?.cleanup();
     });
+    checks(t);
+  });
+}
+
+/**
+ * The suite for one runtime: `start(env)` brings up a gateway with the
+ * conformance configuration plus `env`. The main run uses short heartbeats;
+ * the quiet-connection check runs against a second gateway with long ones.
+ */
+export function conformance(name: string, limits: Limits, start: (env: Record<string, string>) => Promise<Started>): void {
+  against(`conformance: ${name}`, name, () => start({}), (t) => {
     publishChecks(t);
     filterChecks(t, limits);
     resumeChecks(t, limits);
@@ -33,4 +48,5 @@ export function conformance(name: string, limits: Limits, start: () => Promise<T
     slowConsumerChecks(t, limits);
     shutdownChecks(t, limits);
   });
+  against(`conformance: ${name}, long heartbeat`, name, () => start({ HEARTBEAT_MS: '60000' }), (t) => quietChecks(t, limits));
 }
