@@ -32,10 +32,30 @@ export interface BackendHealth {
 
 export type EventSink = (events: Envelope[]) => void;
 
+/**
+ * Live delivery could not continue right after the last event it handed to
+ * the sink: the store lost its history (new epoch), or trimmed events this
+ * instance had not delivered yet (same epoch). Told before any later event.
+ */
+export interface StreamBreak {
+  reason: 'expired' | 'unknown_epoch';
+  /** Cursor of the last event the sink got before the break; null when none. */
+  after: string | null;
+  /** Cursor of the first event delivered after the break, when known. */
+  resume_from: string | null;
+  /** Events known to be lost (same epoch only). */
+  missed: number | null;
+}
+
+export interface OpenHooks {
+  /** Called when live delivery skips (shared stores only; memory never does). */
+  onBreak?: (b: StreamBreak) => void;
+}
+
 export interface Backend {
   readonly kind: string;
   /** Connects, and starts feeding every stored event to `sink`. */
-  open(sink: EventSink): Promise<void>;
+  open(sink: EventSink, hooks?: OpenHooks): Promise<void>;
   /** The current epoch (valid after `open`). */
   readonly epoch: string;
   /** Stores a batch atomically; resolves with the stored envelopes, in order. */

@@ -7,10 +7,10 @@
  * (live events are held aside for it), history after its cursor is read and
  * queued, then the held events newer than the last replayed one follow.
  */
-import type { Backend } from '../backends/backend.ts';
+import type { Backend, HistoryWindow, StreamBreak } from '../backends/backend.ts';
 import type { Codec } from './codec.ts';
 import { HEARTBEAT, type Control, type GapControl } from './control.ts';
-import { formatCursor, parseCursor } from './cursor.ts';
+import { formatCursor, parseCursor, type Cursor } from './cursor.ts';
 import type { Envelope, NewEvent } from './event.ts';
 import { compileFilter, filterKey, type Filter } from './filter.ts';
 import { Subscriber, type EndReason, type OverflowPolicy, type QueueLimits, type Transport } from './subscriber.ts';
@@ -67,6 +67,8 @@ export class Bus {
   readonly #held = new Map<Subscriber<any>, Envelope[]>();
   #nextId = 1;
   #running = false;
+  /** Breaks in live delivery so far (a replay that saw one starts over). */
+  #breaks = 0;
   readonly counters: BusCounters = {
     published: 0,
     delivered: 0,
@@ -88,7 +90,7 @@ export class Bus {
   }
 
   async start(): Promise<void> {
-    await this.backend.open((envs) => this.#deliver(envs));
+    await this.backend.open((envs) => this.#deliver(envs), { onBreak: (b) => this.#onBreak(b) });
     this.#running = true;
   }
 
@@ -119,6 +121,28 @@ export class Bus {
       }
     }
     for (let i = 0; i < dirty.length; i++) dirty[i]!.flush();
+  }
+
+  /**
+   * Live delivery skipped (a shared store lost or trimmed what this instance
+   * had not delivered yet): every live subscriber is told with a gap, and
+   * replays in flight start over. A new epoch restarts offsets.
+   */
+  #onBreak(b: StreamBreak): void {
+    this.#breaks++;
+    const now = Date.now();
+    const message =
+      b.reason === 'unknown_epoch'
+        ? 'the shared store lost its history (flushed or replaced); events after requested may be lost, and cursors now carry a new epoch'
+        : `the shared store trimmed ${b.missed ?? 'some'} events before this gateway could deliver them`;
+    for (const sub of this.#subs.values()) {
+      if (this.#held.has(sub)) {
+        this.#held.set(sub, []);
+        continue;
+      }
+      sub.control({ control: 'gap', requested: b.after ?? '', reason: b.reason, resume_from: b.resume_from, missed: b.missed, message }, now);
+      if (b.reason === 'unknown_epoch') sub.lastQueuedOffset = -1;
+    }
   }
 
   get subscriberCount(): number {
@@ -200,8 +224,10 @@ export class Bus {
     for (;;) {
       if (sub.ended) return;
       try {
+        const breaks = this.#breaks;
         const { events, gap, window } = await this.#readReplay(cursorText, replayN, (e) => match(e.event));
         if (sub.ended) return;
+        if (this.#breaks !== breaks) continue; // live delivery broke meanwhile: read again
         if (gap) sub.control(gap);
         let replayed = 0;
         for (const env of events) {
@@ -237,7 +263,28 @@ export class Bus {
       return { events, window, gap: undefined };
     }
     const c = parseCursor(cursorText);
-    const win = this.backend.window();
+    let win = this.backend.window();
+    for (let tries = 0; ; tries++) {
+      const { gap, after } = this.#plan(cursorText, c, win);
+      const { events, window } = await this.backend.readAfter(after, max);
+      // A shared store can be ahead of this instance's view (a cursor issued by
+      // another instance) or on a new epoch: decide again on what was read.
+      if (tries < 2 && this.#plan(cursorText, c, window).gap?.reason !== gap?.reason) {
+        win = window;
+        continue;
+      }
+      if (gap) {
+        const first = events[0];
+        gap.resume_from = first ? first.event.id : null;
+        // The window moved between the two reads: recompute what was missed.
+        if (gap.reason === 'expired' && c && first) gap.missed = Math.max(0, first.offset - c.offset - 1);
+      }
+      return { events, window, gap };
+    }
+  }
+
+  /** Where a replay after `cursorText` starts in `win`, and the gap to tell first, if any. */
+  #plan(cursorText: string, c: Cursor | undefined, win: HistoryWindow): { gap: GapControl | undefined; after: number } {
     let gap: GapControl | undefined;
     let after: number;
     if (!c) {
@@ -255,14 +302,7 @@ export class Bus {
     } else {
       after = c.offset;
     }
-    const { events, window } = await this.backend.readAfter(after, max);
-    if (gap) {
-      const first = events[0];
-      gap.resume_from = first ? first.event.id : null;
-      // The window moved between the two reads: recompute what was missed.
-      if (gap.reason === 'expired' && c && first) gap.missed = Math.max(0, first.offset - c.offset - 1);
-    }
-    return { events, window, gap };
+    return { gap, after };
   }
 
   #gap(requested: string, reason: GapControl['reason'], missed: number | null, message: string): GapControl {

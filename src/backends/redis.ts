@@ -1,0 +1,287 @@
+/**
+ * The Redis backend: several gateways, one stream. History is a Redis
+ * Stream (trimmed to `historySize`), offsets come from one counter in Redis,
+ * and the epoch lives beside them, so a cursor issued by any instance
+ * resumes on any other and survives every instance restarting (and Redis
+ * too, when Redis persists its data). Appends are one Lua script each:
+ * a batch is stored whole or not at all, and acknowledged once Redis has it.
+ * Live delivery is the XREAD tail (redis/tail.ts), the same for every
+ * instance, so all agree on one order.
+ *
+ * Losing Redis: appends fail at once with BackendUnavailableError (no
+ * offline queue, no resend of a batch whose answer was lost), health says
+ * so, and ioredis reconnects with backoff; the tail then resumes where it was.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { formatCursor, newEpoch } from '../core/cursor.ts';
+import { Envelope, type NewEvent } from '../core/event.ts';
+import type { Logger } from '../core/gateway.ts';
+import { BackendUnavailableError, type Backend, type BackendHealth, type EventSink, type HistoryWindow, type OpenHooks } from './backend.ts';
+import { decodeEntry } from './redis/decode.ts';
+import { parseAppendReply, parseReadReply, type ReadReply } from './redis/reply.ts';
+import { APPEND_LUA, READ_LUA } from './redis/scripts.ts';
+import { RedisTail } from './redis/tail.ts';
+
+export interface RedisBackendOptions {
+  /** redis:// or rediss:// URL. */
+  url: string;
+  /** Key prefix; keys are `{prefix}:meta` and `{prefix}:stream`. */
+  prefix: string;
+  /** Events kept in the stream. */
+  historySize: number;
+  logger?: Logger;
+  /** Longest XREAD block, which bounds how late a replaced stream is noticed. Default 1000. */
+  blockMs?: number;
+  /** Longest wait for any other command. Default 5000. */
+  commandTimeoutMs?: number;
+}
+
+type Scripted = Redis & {
+  egAppend(...args: (string | number)[]): Promise<unknown>;
+  egRead(...args: (string | number)[]): Promise<unknown>;
+};
+
+/** The URL without its password, for logs. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'redis';
+  }
+}
+
+export class RedisBackend implements Backend {
+  readonly kind = 'redis';
+  readonly #o: Required<Omit<RedisBackendOptions, 'logger'>>;
+  readonly #log: Logger;
+  readonly #meta: string;
+  readonly #stream: string;
+  #cmd: Scripted | undefined;
+  #reader: Scripted | undefined;
+  #tail: RedisTail | undefined;
+  #win: HistoryWindow = { epoch: '', oldest: null, head: 0 };
+  #lastError = '';
+  #closed = false;
+  /** Stream entries skipped because they were not valid events. */
+  malformed = 0;
+
+  constructor(o: RedisBackendOptions) {
+    if (!Number.isInteger(o.historySize) || o.historySize < 1) throw new Error('eventgate: history size must be a positive integer');
+    this.#o = { blockMs: 1000, commandTimeoutMs: 5000, ...o };
+    this.#log = o.logger ?? (() => {});
+    this.#meta = `{${o.prefix}}:meta`;
+    this.#stream = `{${o.prefix}}:stream`;
+  }
+
+  get epoch(): string {
+    return this.#win.epoch;
+  }
+
+  #connect(role: string, commandTimeout: number): Scripted {
+    const opts: RedisOptions = {
+      connectionName: `eventgate-${role}`,
+      // A publish must fail now rather than wait in a queue, and a batch whose
+      // answer was lost must not be sent a second time.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout,
+      retryStrategy: (times) => Math.min(2000, 50 * 2 ** Math.min(times, 6)) + Math.floor(Math.random() * 100),
+    };
+    const conn = new Redis(this.#o.url, opts) as Scripted;
+    conn.defineCommand('egAppend', { numberOfKeys: 2, lua: APPEND_LUA });
+    conn.defineCommand('egRead', { numberOfKeys: 2, lua: READ_LUA });
+    conn.on('error', (err: Error) => {
+      if (err.message === this.#lastError || this.#closed) return;
+      this.#lastError = err.message;
+      this.#log('warn', `redis (${role}): ${err.message}; reconnecting`);
+    });
+    conn.on('ready', () => {
+      if (this.#lastError) this.#log('info', `redis (${role}): connected to ${redact(this.#o.url)}`);
+      this.#lastError = '';
+    });
+    return conn;
+  }
+
+  async open(sink: EventSink, hooks: OpenHooks = {}): Promise<void> {
+    this.#cmd = this.#connect('commands', this.#o.commandTimeoutMs);
+    this.#reader = this.#connect('tail', this.#o.blockMs + this.#o.commandTimeoutMs);
+    // Until Redis answers the gateway does not start: there is no stream to serve.
+    let first: ReadReply | undefined;
+    for (let attempt = 0; !first; attempt++) {
+      if (this.#closed) throw new Error('eventgate: Redis backend closed while opening');
+      try {
+        if (this.#cmd.status !== 'ready') await new Promise((r) => setTimeout(r, 100));
+        else first = parseReadReply(await this.#cmd.egRead(this.#meta, this.#stream, newEpoch(), 'window', '0', '0'));
+      } catch (err) {
+        if (attempt % 20 === 0) this.#log('warn', `redis: waiting for ${redact(this.#o.url)}`, err);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    this.#win = { epoch: first.epoch, head: first.head, oldest: first.oldest };
+    this.#tail = new RedisTail({
+      conn: this.#reader,
+      meta: this.#meta,
+      stream: this.#stream,
+      epoch: first.epoch,
+      after: first.head,
+      blockMs: this.#o.blockMs,
+      count: 1000,
+      onWindow: (w) => {
+        if (w.epoch === this.#win.epoch) this.#advance(w.head, w.oldest);
+        else this.#win = { epoch: w.epoch, head: w.head, oldest: w.oldest };
+      },
+      deliver: (envs) => {
+        this.#advance(envs[envs.length - 1]!.offset);
+        sink(envs);
+      },
+      onBreak: (b) => {
+        this.#log('warn', b.reason === 'unknown_epoch' ? `redis: the stream was replaced (new epoch ${this.#win.epoch}); history before it is lost` : `redis: ${b.missed} events were trimmed before this instance read them`);
+        hooks.onBreak?.(b);
+      },
+      onMalformed: (offset, why) => {
+        this.malformed++;
+        this.#log('error', `redis: skipped malformed stream entry${offset === null ? '' : ` at offset ${offset}`}: ${why}`);
+      },
+      onState: (ok, err) => {
+        if (!ok) this.#log('warn', 'redis: live delivery paused, will resume from where it stopped', err);
+        else this.#log('info', `redis: live delivery resumed after ${this.#win.epoch}-${this.#tail?.last ?? 0}`);
+      },
+    });
+    this.#tail.start();
+  }
+
+  /** Moves the cached window forward (the head only grows within an epoch). */
+  #advance(head: number, oldest?: number | null): void {
+    const w = this.#win;
+    if (head > w.head) w.head = head;
+    const floor = Math.max(1, w.head - this.#o.historySize + 1);
+    const o = Math.max(oldest ?? floor, floor, w.oldest ?? 0);
+    w.oldest = w.head > 0 ? o : null;
+  }
+
+  /** A reply of another epoch than the one live delivery is in: the tail must catch up first. */
+  #otherEpoch(epoch: string): BackendUnavailableError {
+    void this.#unblockTail();
+    return new BackendUnavailableError(`the Redis stream was replaced (epoch ${epoch}, was ${this.#win.epoch}); live delivery is switching over`);
+  }
+
+  /** Ends the tail's blocked read now, so it looks at the window at once. */
+  async #unblockTail(): Promise<void> {
+    const id = this.#tail?.clientId;
+    if (id !== undefined) await this.#cmd?.client('UNBLOCK', id).catch(() => {});
+  }
+
+  #ready(): Scripted {
+    const cmd = this.#cmd;
+    if (!cmd || this.#closed) throw new BackendUnavailableError('the Redis backend is not open');
+    if (cmd.status !== 'ready') throw new BackendUnavailableError(`Redis is unreachable (${this.#lastError || cmd.status})`);
+    return cmd;
+  }
+
+  async append(events: NewEvent[]): Promise<Envelope[]> {
+    if (events.length === 0) return [];
+    const cmd = this.#ready();
+    const bodies = events.map((e) => {
+      const json = JSON.stringify(e);
+      if (json.length < 3 || json[0] !== '{') throw new Error('eventgate: an event must be a non-empty object');
+      return json.slice(1);
+    });
+    let raw: unknown;
+    try {
+      raw = await cmd.egAppend(this.#meta, this.#stream, newEpoch(), String(this.#o.historySize), ...bodies);
+    } catch (err) {
+      const msg = (err as Error).message;
+      const inFlight = /closed|timed out|ECONNRESET|EPIPE/i.test(msg);
+      throw new BackendUnavailableError(`Redis did not take the batch (${msg})${inFlight ? '; the connection broke while it was in flight, so it may still have been stored and delivered' : ''}`);
+    }
+    const r = parseAppendReply(raw);
+    if (r.last - r.first + 1 !== events.length) throw new BackendUnavailableError(`Redis stored ${r.last - r.first + 1} events of a batch of ${events.length}`);
+    if (r.epoch === this.#win.epoch) this.#advance(r.last, r.oldest);
+    else void this.#unblockTail();
+    const out: Envelope[] = new Array(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const offset = r.first + i;
+      const id = formatCursor(r.epoch, offset);
+      out[i] = new Envelope({ id, ...events[i]! }, offset, `{"id":"${id}",${bodies[i]}`);
+    }
+    return out;
+  }
+
+  async #read(mode: 'after' | 'before' | 'window', bound: number, count: number): Promise<ReadReply> {
+    const cmd = this.#ready();
+    let r: ReadReply;
+    try {
+      r = parseReadReply(await cmd.egRead(this.#meta, this.#stream, newEpoch(), mode, String(bound), String(count)));
+    } catch (err) {
+      throw new BackendUnavailableError(`Redis could not serve history (${(err as Error).message})`);
+    }
+    if (r.epoch !== this.#win.epoch) throw this.#otherEpoch(r.epoch);
+    this.#advance(r.head, r.oldest);
+    return r;
+  }
+
+  #decode(r: ReadReply, into: (env: Envelope) => void): void {
+    for (const raw of r.entries) {
+      const d = decodeEntry(raw, r.epoch);
+      if (d.kind === 'ok') into(d.env);
+      else {
+        this.malformed++;
+        this.#log('error', `redis: skipped malformed stream entry${d.offset === null ? '' : ` at offset ${d.offset}`}: ${d.kind === 'malformed' ? d.why : 'id of another epoch'}`);
+      }
+    }
+  }
+
+  #windowOf(r: ReadReply): HistoryWindow {
+    return { epoch: r.epoch, head: r.head, oldest: r.oldest };
+  }
+
+  async readAfter(after: number, limit: number): Promise<{ events: Envelope[]; window: HistoryWindow }> {
+    const r = await this.#read(limit > 0 ? 'after' : 'window', Math.max(0, after), limit);
+    const events: Envelope[] = [];
+    this.#decode(r, (env) => events.push(env));
+    return { events, window: this.#windowOf(r) };
+  }
+
+  async readLatest(limit: number, match: (e: Envelope) => boolean): Promise<{ events: Envelope[]; window: HistoryWindow }> {
+    let r: ReadReply | undefined;
+    const events: Envelope[] = [];
+    let bound = 0;
+    while (events.length < limit) {
+      const page = Math.min(1000, Math.max(100, 2 * (limit - events.length)));
+      r = await this.#read('before', bound, page);
+      this.#decode(r, (env) => {
+        if (events.length < limit && match(env)) events.push(env);
+      });
+      const lastRaw = r.entries[r.entries.length - 1];
+      if (r.entries.length < page || !lastRaw) break;
+      bound = Number(String(lastRaw[0]).split('-')[0]);
+      if (!(bound > 1)) break;
+    }
+    r ??= await this.#read('window', 0, 0);
+    events.reverse();
+    return { events, window: this.#windowOf(r) };
+  }
+
+  window(): HistoryWindow {
+    return { ...this.#win };
+  }
+
+  health(): BackendHealth {
+    const cmd = this.#cmd;
+    if (!cmd || !this.#tail) return { ok: false, backend: this.kind, detail: 'connecting to Redis' };
+    if (cmd.status !== 'ready' || !this.#tail.healthy) return { ok: false, backend: this.kind, detail: `Redis is unreachable (${this.#lastError || cmd.status})` };
+    return this.malformed ? { ok: true, backend: this.kind, detail: `${this.malformed} malformed stream entries skipped` } : { ok: true, backend: this.kind };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const stopping = this.#tail?.stop();
+    this.#reader?.disconnect();
+    await stopping;
+    await this.#cmd?.quit().catch(() => this.#cmd?.disconnect());
+  }
+}
