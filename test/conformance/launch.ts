@@ -4,9 +4,10 @@
  * and stops it with SIGTERM.
  */
 import { spawn } from 'node:child_process';
+import { describe, expect } from 'vitest';
 import net from 'node:net';
 import { CONFORMANCE_ENV } from './checks/config.ts';
-import type { Target } from './checks/target.ts';
+import { itNeeds, type Target } from './checks/target.ts';
 import { conformance } from './suite.ts';
 import type { RuntimeEntry } from './runtimes.ts';
 
@@ -71,7 +72,39 @@ export async function launch(rt: RuntimeEntry, extraEnv: Record<string, string> 
   };
 }
 
-/** The whole suite for one runtime entry. */
+/** Starts the runtime with a bad value for `variable`; resolves with its exit code (null if still running after 30 s) and output. */
+async function startBadly(rt: RuntimeEntry, variable: string, value: string): Promise<{ code: number | null; out: string }> {
+  const port = await freePort();
+  const env: Record<string, string> = { ...CONFORMANCE_ENV, PORT: String(port), [variable]: value, ...rt.env };
+  const [cmd, ...args] = rt.command(port, env);
+  const child = spawn(cmd!, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const code = await new Promise<number | null>((resolve) => {
+    const t = setTimeout(() => {
+      process.kill(-child.pid!, 'SIGKILL');
+      resolve(null);
+    }, 30_000);
+    child.on('exit', (c) => (clearTimeout(t), resolve(c)));
+  });
+  return { code, out };
+}
+
+/** The whole suite for one runtime entry, and the checks of how its process starts. */
 export function conformanceFor(rt: RuntimeEntry): void {
   conformance(rt.name, rt.limits, (env) => launch(rt, env));
+  describe(`conformance: ${rt.name}, configuration`, () => {
+    itNeeds(rt.limits, 'exit_on_bad_config', 'refuses to start on a bad configuration value, exits 1 and names the variable', async () => {
+      for (const [variable, value] of [
+        ['HISTORY_SIZE', '0'],
+        ['OVERFLOW_POLICY', 'explode'],
+        ['ALLOWED_ORIGINS', 'https://a.example/path'],
+      ]) {
+        const { code, out } = await startBadly(rt, variable!, value!);
+        expect(code, `${variable}=${value}\n${out}`).toBe(1);
+        expect(out).toContain(variable);
+      }
+    }, 120_000);
+  });
 }

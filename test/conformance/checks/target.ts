@@ -18,7 +18,9 @@ export type Capability =
   /** A refused WebSocket upgrade carries the same JSON body as the HTTP refusal. */
   | 'ws_refusal_body'
   /** The process drains on SIGTERM and exits 0. */
-  | 'sigterm_drain';
+  | 'sigterm_drain'
+  /** The process refuses to start on a bad configuration value: exit code 1 and a message naming the variable. */
+  | 'exit_on_bad_config';
 
 export type Limits = Partial<Record<Capability, string>>;
 
