@@ -25,6 +25,7 @@ const workers: RuntimeEntry = {
   limits: {
     ws_protocol_pings: 'a Worker cannot send WebSocket protocol pings; the runtime watches the connection itself, and {"op":"ping"} is answered by the runtime without waking the object',
     ws_backpressure: 'Workers expose no WebSocket bufferedAmount or send callback: what is sent is buffered by the runtime, unseen, so a stalled WebSocket reader is never reported behind (use SSE, which is pulled at the reader\'s pace, for consumers that may stall)',
+    exit_on_bad_config: 'wrangler does not run the Worker at start, so nothing can refuse there: the hub answers every request with 500 {"error":"bad_config","field":<the variable>} instead (test/workers/hibernation.test.ts)',
     sigterm_drain: 'a Durable Object gets no signal before it goes: on a deploy or eviction the runtime closes its WebSockets and streams, and clients resume with Last-Event-ID from the history kept in storage',
   },
 };

@@ -19,7 +19,7 @@ const PING = '{"op":"ping"}';
 const PONG = '{"control":"pong"}';
 
 /** Durable Object SQLite keeps a row to 2 MB; an event is stored as one row, with a little room for its id and timestamp. */
-const MAX_STORED_EVENT_BYTES = 1_900_000;
+export const MAX_STORED_EVENT_BYTES = 1_900_000;
 
 type PairCtor = new (request: string, response: string) => unknown;
 
