@@ -5,7 +5,7 @@
  * start is never flushed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -101,6 +101,14 @@ export class RedisServer {
     this.#child = undefined;
     child.kill('SIGTERM');
     await this.#exited;
+  }
+
+  /** Stops, deletes everything Redis kept on disk, and starts again: a new, empty Redis on the same port. */
+  async replaceWithEmpty(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir, { recursive: true });
+    await this.start();
   }
 
   async destroy(): Promise<void> {
