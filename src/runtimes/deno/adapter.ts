@@ -1,6 +1,6 @@
 /**
- * Deno mapped onto the core: hono/deno's WebSocket upgrade with Deno's own
- * protocol pings (`idleTimeout`), the peer address from Deno.serve's
+ * Deno mapped onto the core: a WebSocket upgrade through Deno.upgradeWebSocket
+ * with Deno's own protocol pings (`idleTimeout`), the peer address from Deno.serve's
  * handler info, and WebSocket sends that wait while the socket has too much
  * buffered (Deno keeps `bufferedAmount` but has no drain event, so the wait
  * polls it).
@@ -9,14 +9,17 @@
  * so the little of Deno's API used here is described locally.
  */
 import type { Context } from 'hono';
-import type { UpgradeWebSocket, WSContext, WSEvents } from 'hono/ws';
-import { upgradeWebSocket } from 'hono/deno';
+import { defineWebSocketHelper, WSContext, type UpgradeWebSocket } from 'hono/ws';
 import type { Config } from '../../core/config.ts';
 import type { RuntimeAdapter } from '../../core/runtime.ts';
 
 /** What Deno.serve hands the handler next to the request. */
 export interface DenoServeInfo {
   remoteAddr: { hostname: string; port: number };
+}
+
+interface DenoUpgrade {
+  upgradeWebSocket(req: Request, options: { idleTimeout: number; protocol?: string }): { socket: WebSocket; response: Response };
 }
 
 /** Bytes buffered in a socket past which the sender waits for it to drain. */
@@ -48,8 +51,31 @@ function sendBatch(ws: WSContext, messages: string[]): Promise<void> | void {
  */
 export function denoRuntime(config: Config): RuntimeAdapter {
   const idleTimeout = Math.max(1, Math.ceil((2 * config.wsPingMs) / 1000));
-  const upgrade = ((createEvents: (c: Context) => WSEvents<WebSocket> | Promise<WSEvents<WebSocket>>) =>
-    upgradeWebSocket(createEvents, { idleTimeout })) as unknown as UpgradeWebSocket<any, any>;
+  // Not hono/deno's helper: it compares the Upgrade header case-sensitively, and
+  // answers `Upgrade: WebSocket` (a valid spelling) with 404.
+  const upgrade = defineWebSocketHelper<WebSocket>((c, events) => {
+    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return;
+    const Deno = (globalThis as unknown as { Deno: DenoUpgrade }).Deno;
+    const protocol = c.req.header('sec-websocket-protocol')?.split(',')[0]?.trim();
+    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout, ...(protocol ? { protocol } : {}) });
+    const ctx = new WSContext<WebSocket>({
+      raw: socket,
+      url: socket.url ? new URL(socket.url) : null,
+      get protocol() {
+        return socket.protocol;
+      },
+      get readyState() {
+        return socket.readyState as 0 | 1 | 2 | 3;
+      },
+      send: (data) => socket.send(data),
+      close: (code, reason) => socket.close(code, reason),
+    });
+    socket.onopen = (e) => events.onOpen?.(e, ctx);
+    socket.onmessage = (e) => events.onMessage?.(e, ctx);
+    socket.onclose = (e) => events.onClose?.(e, ctx);
+    socket.onerror = (e) => events.onError?.(e, ctx);
+    return response;
+  }) as UpgradeWebSocket<any, any>;
   return {
     name: 'deno',
     upgradeWebSocket: upgrade,

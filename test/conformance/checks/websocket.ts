@@ -3,7 +3,8 @@
  * to bad messages on a socket that stays open, 1009 for an oversized one,
  * 426 for a plain GET, and protocol pings that close a dead peer.
  */
-import { describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { describe, expect } from 'vitest';
 import { MAX_WS_MESSAGE_BYTES } from './config.ts';
 import { publishOk, runMarker, sample, stats, ws } from './client.ts';
 import { itNeeds, type Limits, type Target } from './target.ts';
@@ -61,6 +62,28 @@ export function webSocketChecks(t: () => Target, limits: Limits): void {
       await other.until((x) => x.events.some((e) => e.id === id));
       expect(other.closeCode).toBeUndefined();
       other.close();
+    });
+
+    itNeeds(limits, 'ws', 'upgrades whatever the case of the Upgrade header (`Upgrade: WebSocket`)', async () => {
+      const u = new URL(t().url);
+      const head = await new Promise<string>((resolve, reject) => {
+        const sock = net.connect(Number(u.port), u.hostname, () =>
+          sock.write(
+            `GET /ws/events?replay=0 HTTP/1.1\r\nHost: ${u.host}\r\nConnection: Upgrade\r\nUpgrade: WebSocket\r\n` +
+              'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+          ),
+        );
+        let got = '';
+        sock.on('data', (d) => {
+          got += d.toString('latin1');
+          if (got.includes('\r\n\r\n')) {
+            sock.destroy();
+            resolve(got);
+          }
+        });
+        sock.on('error', reject);
+      });
+      expect(head.split('\r\n')[0]).toMatch(/^HTTP\/1\.1 101/);
     });
 
     itNeeds(limits, 'ws', 'answers a plain GET on the WebSocket endpoint with 426 and a JSON body', async () => {
