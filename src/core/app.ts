@@ -7,6 +7,7 @@ import type { GatewayInternals } from './gateway.ts';
 import { jsonError } from './http-error.ts';
 import { originAllowed } from './origin.ts';
 import { publishHandler } from './routes/publish.ts';
+import { pageRoutes } from './routes/page.ts';
 import { sseHandler } from './routes/sse.ts';
 import { statsSnapshot } from './routes/stats.ts';
 import { wsSession } from './routes/ws.ts';
@@ -84,6 +85,8 @@ export function createApp(gw: GatewayInternals): Hono<any> {
       upgrade((c) => wsSession(gw, c.get('spec'))),
     );
   }
+
+  pageRoutes(app, gw);
 
   app.notFound((c) => jsonError(c, 404, { error: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }));
   app.onError((err, c) => {

@@ -10,6 +10,7 @@ import type { WSContext } from 'hono/ws';
 import { upgradeWebSocket } from '@hono/node-server';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { RuntimeAdapter } from '../../core/runtime.ts';
+import { readAsset } from './assets.ts';
 
 /** Bytes buffered in a socket past which the sender waits for it to drain. */
 const WS_SOCKET_HWM = 1 << 20;
@@ -68,6 +69,7 @@ export const nodeRuntime: RuntimeAdapter = {
     else sock.once('close', cb);
   },
   ws: { sendBatch, backpressure: true },
+  asset: readAsset,
 };
 
 /**
