@@ -88,7 +88,7 @@ export class RedisBackend implements Backend {
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
       commandTimeout,
-      retryStrategy: (times) => Math.min(2000, 50 * 2 ** Math.min(times, 6)) + Math.floor(Math.random() * 100),
+      retryStrategy: (times) => Math.min(1000, 50 * 2 ** Math.min(times, 6)) + Math.floor(Math.random() * 100),
     };
     const conn = new Redis(this.#o.url, opts) as Scripted;
     conn.defineCommand('egAppend', { numberOfKeys: 2, lua: APPEND_LUA });
@@ -272,7 +272,8 @@ export class RedisBackend implements Backend {
   health(): BackendHealth {
     const cmd = this.#cmd;
     if (!cmd || !this.#tail) return { ok: false, backend: this.kind, detail: 'connecting to Redis' };
-    if (cmd.status !== 'ready' || !this.#tail.healthy) return { ok: false, backend: this.kind, detail: `Redis is unreachable (${this.#lastError || cmd.status})` };
+    if (cmd.status !== 'ready') return { ok: false, backend: this.kind, detail: `Redis is unreachable (${this.#lastError || cmd.status})` };
+    if (!this.#tail.healthy) return { ok: false, backend: this.kind, detail: 'live delivery from Redis is reconnecting' };
     return this.malformed ? { ok: true, backend: this.kind, detail: `${this.malformed} malformed stream entries skipped` } : { ok: true, backend: this.kind };
   }
 

@@ -108,9 +108,23 @@ export class RedisTail {
       } catch (err) {
         if (this.#closed) return;
         if (this.#healthy) this.#setHealthy(false, err);
-        await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** Math.min(failures++, 6))));
+        await this.#backoff(Math.min(1000, 50 * 2 ** Math.min(failures++, 6)));
       }
     }
+  }
+
+  /** Waits `ms`, or less if the connection (re)opens meanwhile. */
+  #backoff(ms: number): Promise<void> {
+    const conn = this.#o.conn;
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        conn.off('ready', done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      conn.once('ready', done);
+    });
   }
 
   #setHealthy(ok: boolean, err?: unknown): void {
