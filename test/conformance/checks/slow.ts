@@ -27,6 +27,29 @@ async function flood(t: Target, run: string, done: () => Promise<boolean>): Prom
   throw new Error(`published ${FLOOD_LIMIT_BYTES >> 20} MiB to a subscriber that does not read, and the gateway never reported it behind`);
 }
 
+/**
+ * The body a raw client has received so far, chunked framing removed (a chunk
+ * boundary may fall anywhere, even inside an event). `ended`: the last chunk came.
+ */
+function bodyOf(raw: string): { body: string; ended: boolean } {
+  const at = raw.indexOf('\r\n\r\n');
+  if (at < 0) return { body: '', ended: false };
+  const head = raw.slice(0, at).toLowerCase();
+  let rest = raw.slice(at + 4);
+  if (!/\r\ntransfer-encoding:\s*chunked/.test(head)) return { body: rest, ended: false };
+  let body = '';
+  for (;;) {
+    const eol = rest.indexOf('\r\n');
+    if (eol < 0) return { body, ended: false };
+    const size = parseInt(rest.slice(0, eol), 16);
+    if (size === 0) return { body, ended: true };
+    // Sizes count bytes; the text is latin1, one character per byte.
+    body += rest.slice(eol + 2, eol + 2 + size);
+    if (rest.length < eol + 2 + size + 2) return { body, ended: false };
+    rest = rest.slice(eol + 2 + size + 2);
+  }
+}
+
 const mine = (s: any, run: string) => s.subscribers.filter((x: any) => x.filter?.meta?.run === run);
 const lastEventId = (r: { messages: { event: string; id?: string }[] }) => r.messages.findLast((m) => m.event === 'message')?.id;
 
@@ -53,12 +76,12 @@ export function slowConsumerChecks(t: () => Target, limits: Limits): void {
       expect(mine(after, run).map((x: any) => x.transport).sort()).toEqual(['sse', 'ws']);
       // When it reads again it finds the overflow event, naming where to resume.
       stalled.drain();
-      await expect.poll(() => stalled.received.includes('event: overflow\ndata: {'), { timeout: 30_000 }).toBe(true);
-      const overflow = JSON.parse(/event: overflow\ndata: (.*)\n/.exec(stalled.received)![1]!);
+      await expect.poll(() => /event: overflow\ndata: .*\n/.test(bodyOf(stalled.received).body), { timeout: 30_000 }).toBe(true);
+      const overflow = JSON.parse(/event: overflow\ndata: (.*)\n/.exec(bodyOf(stalled.received).body)![1]!);
       expect(overflow).toMatchObject({ queued_events: expect.any(Number), message: expect.any(String) });
       if (overflow.last_event_id !== null) expect(ids).toContain(overflow.last_event_id);
       // Then its response ends (the last chunk of a chunked body, or the connection closes).
-      await expect.poll(() => stalled.closed || stalled.received.endsWith('\r\n0\r\n\r\n'), { timeout: 30_000 }).toBe(true);
+      await expect.poll(() => stalled.closed || bodyOf(stalled.received).ended, { timeout: 30_000 }).toBe(true);
       reader.close();
       wsReader.close();
       stalled.destroy();
@@ -115,7 +138,7 @@ export function slowConsumerChecks(t: () => Target, limits: Limits): void {
       const stalled = await StalledClient.open(t().url, `/api/events/stream?replay=0&on_overflow=drop&meta.run=${run}`);
       await flood(t(), run, async () => (mine(await stats(t()), run)[0]?.dropped ?? 0) > 0);
       stalled.drain();
-      await expect.poll(() => stalled.received.includes('event: dropped\ndata: {"count":'), { timeout: 30_000 }).toBe(true);
+      await expect.poll(() => bodyOf(stalled.received).body.includes('event: dropped\ndata: {"count":'), { timeout: 30_000 }).toBe(true);
       expect(stalled.closed).toBe(false);
       stalled.destroy();
     }, SLOW);
