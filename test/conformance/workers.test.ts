@@ -13,14 +13,21 @@ import type { RuntimeEntry } from './runtimes.ts';
 
 const storage = mkdtempSync(path.join(os.tmpdir(), 'eventgate-conformance-workers-'));
 
+/** wrangler's own environment: no account, no telemetry, its config inside the project. Not gateway variables. */
+const wranglerEnv: Record<string, string> = {
+  XDG_CONFIG_HOME: path.resolve(import.meta.dirname, '../../.config'),
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+};
+
 const workers: RuntimeEntry = {
   name: 'workers',
   command: (port, env) => [
     'npm', 'run', 'dev:workers', '--',
     '--port', String(port), '--ip', '127.0.0.1', '--persist-to', storage, '--log-level', 'warn',
-    ...Object.entries(env).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+    ...Object.entries(env).filter(([k]) => !(k in wranglerEnv)).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ],
-  env: { XDG_CONFIG_HOME: path.resolve(import.meta.dirname, '../../.config'), WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+  env: wranglerEnv,
   startTimeoutMs: 60_000,
   limits: {
     ws_protocol_pings: 'a Worker cannot send WebSocket protocol pings; the runtime watches the connection itself, and {"op":"ping"} is answered by the runtime without waking the object',
