@@ -12,6 +12,7 @@ import type { WSContext } from 'hono/ws';
 import { upgradeWebSocket, websocket as honoWebsocket } from 'hono/bun';
 import type { Config } from '../../core/config.ts';
 import type { RuntimeAdapter } from '../../core/runtime.ts';
+import { readAsset } from '../node/assets.ts';
 import { WS_CLOSE } from '../../core/routes/ws.ts';
 
 /** The parts of Bun's ServerWebSocket used here. */
@@ -87,6 +88,7 @@ export const bunRuntime: RuntimeAdapter = {
   upgradeWebSocket,
   remoteAddress: (c) => server(c)?.requestIP(c.req.raw)?.address,
   ws: { sendBatch, backpressure: true },
+  asset: readAsset,
 };
 
 /**

@@ -12,6 +12,7 @@ import type { Context } from 'hono';
 import { defineWebSocketHelper, WSContext, type UpgradeWebSocket } from 'hono/ws';
 import type { Config } from '../../core/config.ts';
 import type { RuntimeAdapter } from '../../core/runtime.ts';
+import { readAsset } from '../node/assets.ts';
 
 /** What Deno.serve hands the handler next to the request. */
 export interface DenoServeInfo {
@@ -81,5 +82,6 @@ export function denoRuntime(config: Config): RuntimeAdapter {
     upgradeWebSocket: upgrade,
     remoteAddress: (c: Context) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
     ws: { sendBatch, backpressure: true },
+    asset: readAsset,
   };
 }
