@@ -40,6 +40,14 @@ export class EventHub {
       if (!(err instanceof ConfigError)) throw err;
       console.error(err.message);
       this.#configError = err;
+      // Sockets kept from before (a deploy with a bad value) are told, not left unanswered.
+      for (const ws of state.getWebSockets()) {
+        try {
+          ws.close(1011, `bad configuration: ${err.variable}`);
+        } catch {
+          /* already closed */
+        }
+      }
       return;
     }
     const backend = new DurableObjectBackend({ storage: state.storage, historySize: config.historySize });
