@@ -15,6 +15,12 @@ import type { Envelope, NewEvent } from './event.ts';
 import { compileFilter, filterKey, type Filter } from './filter.ts';
 import { Subscriber, type EndReason, type OverflowPolicy, type QueueLimits, type Transport } from './subscriber.ts';
 
+/** Runs `fn` after the I/O callbacks of this event-loop turn (setImmediate where there is one). */
+const defer: (fn: () => void) => void =
+  typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
+    ? (fn) => void (globalThis as unknown as { setImmediate(f: () => void): unknown }).setImmediate(fn)
+    : queueMicrotask;
+
 export interface BusOptions {
   limits: QueueLimits;
   /** How long an overflowing or shut-down stream may take to hand over its last signal. */
@@ -108,20 +114,47 @@ export class Bus {
 
   #deliver(envs: Envelope[]): void {
     const now = Date.now();
-    const dirty: Subscriber<any>[] = [];
+    const dirty = this.#dirty;
+    const held = this.#held;
+    const anyHeld = held.size > 0;
     for (const group of this.#groups.values()) {
       for (let i = 0; i < envs.length; i++) {
         const env = envs[i]!;
         if (!group.match(env.event)) continue;
         for (const sub of group.subs) {
-          const held = this.#held.get(sub);
-          if (held) held.push(env);
-          else if (sub.push(env, now)) dirty.push(sub);
+          const h = anyHeld ? held.get(sub) : undefined;
+          if (h) h.push(env);
+          else if (sub.push(env, now) && !sub.flushQueued) {
+            sub.flushQueued = true;
+            dirty.push(sub);
+          }
         }
       }
     }
-    for (let i = 0; i < dirty.length; i++) dirty[i]!.flush();
+    if (dirty.length > 0 && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      defer(this.#flushDirty);
+    }
   }
+
+  /**
+   * Subscribers waiting for data get what was queued for them once per turn
+   * of the event loop, not once per publish: publishes read in the same turn
+   * (several publish requests, a backend read of many entries) reach each
+   * subscriber as one chunk, so one socket write.
+   */
+  #dirty: Subscriber<any>[] = [];
+  #flushScheduled = false;
+  readonly #flushDirty = (): void => {
+    this.#flushScheduled = false;
+    const dirty = this.#dirty;
+    this.#dirty = [];
+    for (let i = 0; i < dirty.length; i++) {
+      const sub = dirty[i]!;
+      sub.flushQueued = false;
+      sub.flush();
+    }
+  };
 
   /**
    * Live delivery skipped (a shared store lost or trimmed what this instance

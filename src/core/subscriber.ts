@@ -54,6 +54,8 @@ export class Subscriber<T = unknown> {
   filter: Filter;
   /** Set by the bus: the filter group this subscriber is in. */
   groupKey = '';
+  /** Set by the bus: a flush is scheduled for this subscriber. */
+  flushQueued = false;
 
   /** Events handed to the transport. */
   delivered = 0;
