@@ -21,7 +21,8 @@ export function toast(e, open) {
   const close = el('button', 'toast-close', '×');
   close.setAttribute('type', 'button');
   close.setAttribute('aria-label', 'dismiss');
-  const body = el('p', 'toast-msg', String(e.message));
+  const text = typeof m.error_message === 'string' && m.error_type ? m.error_message : String(e.message);
+  const body = el('p', 'toast-msg', typeof m.recovery_action === 'string' ? `${text} — ${m.recovery_action}` : text);
   const when = el('time', 'toast-time', formatTime(e.timestamp));
   t.append(title, close, body, when);
   const remove = () => t.remove();
