@@ -65,8 +65,6 @@ export interface BuiltinEvents {
   performance: PerformanceMetadata;
 }
 
-export type EventMap = { [type: string]: object };
-
 /** One event as the gateway sends it. */
 export interface GatewayEvent<T extends string = string, M = Record<string, unknown>> {
   /** The cursor: opaque, increasing through the gateway's whole stream. */
@@ -80,7 +78,7 @@ export interface GatewayEvent<T extends string = string, M = Record<string, unkn
 }
 
 /** Any event of the map, discriminated by `type`. */
-export type AnyEvent<E extends EventMap> = { [K in keyof E & string]: GatewayEvent<K, E[K]> }[keyof E & string];
+export type AnyEvent<E> = { [K in keyof E & string]: GatewayEvent<K, E[K]> }[keyof E & string];
 
 export interface EventInfo {
   /** True for events replayed from history (before `ready`), false for live ones. */
@@ -191,8 +189,8 @@ export interface ClientOptions<T extends string = string> {
 
 type Off = () => void;
 
-export declare class EventgateClient<E extends EventMap = BuiltinEvents> {
-  constructor(options?: ClientOptions<keyof E & string>);
+export declare class EventgateClient<E = BuiltinEvents> {
+  constructor(options?: ClientOptions<NoInfer<keyof E & string>>);
   readonly state: ConnectionState;
   /** The cursor of the last event received: the next connection resumes after it. */
   readonly lastEventId: string | null;
@@ -200,10 +198,10 @@ export declare class EventgateClient<E extends EventMap = BuiltinEvents> {
   /** A copy of the current filter. */
   readonly filter: Filter<keyof E & string>;
 
-  /** Events of one type, with their metadata typed. */
-  on<K extends keyof E & string>(type: K, handler: (event: GatewayEvent<K, E[K]>, info: EventInfo) => void): Off;
   /** Every event. */
   on(type: '*', handler: (event: AnyEvent<E>, info: EventInfo) => void): Off;
+  /** Events of one type, with their metadata typed. */
+  on<K extends keyof E & string>(type: K, handler: (event: GatewayEvent<K, E[K]>, info: EventInfo) => void): Off;
   onGap(handler: (gap: GapNotice) => void): Off;
   onDropped(handler: (dropped: DroppedNotice) => void): Off;
   onOverflow(handler: (overflow: OverflowNotice) => void): Off;
