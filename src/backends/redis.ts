@@ -9,8 +9,10 @@
  * instance, so all agree on one order.
  *
  * Losing Redis: appends fail at once with BackendUnavailableError (no
- * offline queue, no resend of a batch whose answer was lost), health says
- * so, and ioredis reconnects with backoff; the tail then resumes where it was.
+ * offline queue, no resend), health says so, and ioredis reconnects with
+ * backoff; the tail then resumes where it was. A batch whose answer was lost
+ * with the connection is looked up once Redis answers (redis/settle.ts), so
+ * the publisher learns whether it was stored.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { formatCursor, newEpoch } from '../core/cursor.ts';
@@ -20,6 +22,7 @@ import { BackendUnavailableError, type Backend, type BackendHealth, type EventSi
 import { decodeEntry } from './redis/decode.ts';
 import { parseAppendReply, parseReadReply, type ReadReply } from './redis/reply.ts';
 import { APPEND_LUA, READ_LUA } from './redis/scripts.ts';
+import { findBatch, type Settled } from './redis/settle.ts';
 import { RedisTail } from './redis/tail.ts';
 
 export interface RedisBackendOptions {
@@ -189,25 +192,56 @@ export class RedisBackend implements Backend {
       if (json.length < 3 || json[0] !== '{') throw new Error('eventgate: an event must be a non-empty object');
       return json.slice(1);
     });
+    const token = crypto.randomUUID();
+    const headBefore = this.#win.head;
     let raw: unknown;
     try {
-      raw = await cmd.egAppend(this.#meta, this.#stream, newEpoch(), String(this.#o.historySize), ...bodies);
+      raw = await cmd.egAppend(this.#meta, this.#stream, newEpoch(), String(this.#o.historySize), token, ...bodies);
     } catch (err) {
-      const msg = (err as Error).message;
-      const inFlight = /closed|timed out|ECONNRESET|EPIPE/i.test(msg);
-      throw new BackendUnavailableError(`Redis did not take the batch (${msg})${inFlight ? '; the connection broke while it was in flight, so it may still have been stored and delivered' : ''}`);
+      const e = err as Error;
+      if (e.name === 'MaxRetriesPerRequestError' || /Connection is closed|ECONNRESET|EPIPE/i.test(e.message)) {
+        // The connection broke with the batch in flight: find out whether Redis has it.
+        const s = await this.#settle(token, headBefore);
+        if (s.stored === true) return this.#envelopes(events, bodies, s.epoch, s.first);
+        if (s.stored === false) throw new BackendUnavailableError('the connection to Redis broke before it stored the batch');
+        throw new BackendUnavailableError('the connection to Redis broke while the batch was in flight, and Redis could not be asked whether it stored it; it may still be delivered');
+      }
+      const timedOut = /timed out/i.test(e.message);
+      throw new BackendUnavailableError(`Redis did not take the batch (${e.message})${timedOut ? '; Redis may still store it, and it would then be delivered' : ''}`);
     }
     const r = parseAppendReply(raw);
     if (r.last - r.first + 1 !== events.length) throw new BackendUnavailableError(`Redis stored ${r.last - r.first + 1} events of a batch of ${events.length}`);
-    if (r.epoch === this.#win.epoch) this.#advance(r.last, r.oldest);
+    return this.#envelopes(events, bodies, r.epoch, r.first, r.oldest);
+  }
+
+  #envelopes(events: NewEvent[], bodies: string[], epoch: string, first: number, oldest?: number | null): Envelope[] {
+    const last = first + events.length - 1;
+    if (epoch === this.#win.epoch) this.#advance(last, oldest);
     else void this.#unblockTail();
     const out: Envelope[] = new Array(events.length);
     for (let i = 0; i < events.length; i++) {
-      const offset = r.first + i;
-      const id = formatCursor(r.epoch, offset);
+      const offset = first + i;
+      const id = formatCursor(epoch, offset);
       out[i] = new Envelope({ id, ...events[i]! }, offset, `{"id":"${id}",${bodies[i]}`);
     }
     return out;
+  }
+
+  /** Waits (at most the command timeout) for Redis to answer again, then looks for the batch. */
+  async #settle(token: string, headBefore: number): Promise<Settled> {
+    const deadline = Date.now() + this.#o.commandTimeoutMs;
+    while (!this.#closed && Date.now() < deadline) {
+      const cmd = this.#cmd!;
+      if (cmd.status === 'ready') {
+        try {
+          return await findBatch(cmd, this.#stream, token, headBefore, Math.min(this.#o.historySize, 10_000));
+        } catch {
+          /* not answering yet */
+        }
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return { stored: 'unknown' };
   }
 
   async #read(mode: 'after' | 'before' | 'window', bound: number, count: number): Promise<ReadReply> {

@@ -58,6 +58,31 @@ backendContract('redis', {
   },
 });
 
+describe('redis backend: a batch whose answer is lost', () => {
+  it('is found again once Redis answers: acknowledged once, delivered once', async () => {
+    const prefix = uniquePrefix('lost-reply');
+    const b = (await make(prefix, 100)) as RedisBackend;
+    const got: Envelope[] = [];
+    await b.open((envs) => got.push(...envs));
+    const ev = (message: string) => ({ timestamp: 1, type: 'cache', severity: 'info' as const, message, metadata: {} });
+    await b.append([ev('before')]);
+    made.get(b)!.proxy.loseReplyTo('lost-answer');
+    const envs = await b.append([ev('lost-answer'), ev('second of the batch')]);
+    expect(envs.map((e) => [e.offset, e.event.message])).toEqual([
+      [2, 'lost-answer'],
+      [3, 'second of the batch'],
+    ]);
+    expect(envs[0]!.event.id).toBe(`${b.epoch}-2`);
+    expect(offsetsAfter(await b.append([ev('after')]))).toEqual([4]);
+    const deadline = Date.now() + 10_000;
+    while (got.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(got.map((e) => e.event.message)).toEqual(['before', 'lost-answer', 'second of the batch', 'after']);
+    expect((await b.readAfter(0, 10)).events.map((e) => e.json)).toEqual(got.map((e) => e.json));
+  });
+});
+
+const offsetsAfter = (envs: Envelope[]) => envs.map((e) => e.offset);
+
 describe('redis backend: the decode boundary', () => {
   it('skips and counts an entry that is not a valid event, and goes on delivering', async () => {
     const prefix = uniquePrefix('malformed');

@@ -10,6 +10,7 @@ export class TcpProxy {
   readonly #server: net.Server;
   readonly #sockets = new Set<net.Socket>();
   #cut = false;
+  #swallowMarker: string | undefined;
 
   private constructor(server: net.Server, port: number) {
     this.#server = server;
@@ -30,8 +31,20 @@ export class TcpProxy {
       };
       inbound.on('error', drop).on('close', drop);
       outbound.on('error', drop).on('close', drop);
-      inbound.pipe(outbound);
-      outbound.pipe(inbound);
+      let doomed = false;
+      inbound.on('data', (d: Buffer) => {
+        const marker = proxy!.#swallowMarker;
+        if (marker && d.includes(marker)) {
+          proxy!.#swallowMarker = undefined;
+          doomed = true;
+        }
+        outbound.write(d);
+      });
+      outbound.on('data', (d: Buffer) => {
+        // The request went through; its answer is lost with the connection.
+        if (doomed) return void drop();
+        inbound.write(d);
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     proxy = new TcpProxy(server, (server.address() as net.AddressInfo).port);
@@ -47,6 +60,14 @@ export class TcpProxy {
     this.#cut = true;
     for (const s of this.#sockets) s.destroy();
     this.#sockets.clear();
+  }
+
+  /**
+   * The next request containing `marker` reaches the server, but the
+   * connection breaks before its answer comes back.
+   */
+  loseReplyTo(marker: string): void {
+    this.#swallowMarker = marker;
   }
 
   restore(): void {

@@ -32,9 +32,11 @@ end
 `;
 
 /**
- * Appends a batch. ARGV: candidate epoch, history size, then one body per
- * event: its JSON without the opening brace. The stored JSON is
+ * Appends a batch. ARGV: candidate epoch, history size, batch token, then one
+ * body per event: its JSON without the opening brace. The stored JSON is
  * `{"id":"<epoch>-<offset>",` + body, the very text subscribers receive.
+ * The batch's first entry also carries the token (field `b`), so a batch
+ * whose answer was lost can be found again.
  * Returns { epoch, first offset, last offset, oldest stream ID, created (1/0) }.
  * A stream ID at or below the next offset (someone else wrote the key)
  * fails the first XADD, before anything of the batch is written.
@@ -44,10 +46,15 @@ local meta, stream = KEYS[1], KEYS[2]
 local epoch, seq, created = ensure(meta, stream, ARGV[1])
 local maxlen = ARGV[2]
 local first = seq + 1
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   seq = seq + 1
   local s = string.format('%d', seq)
-  redis.call('XADD', stream, 'MAXLEN', maxlen, s .. '-0', 'e', '{"id":"' .. epoch .. '-' .. s .. '",' .. ARGV[i])
+  local json = '{"id":"' .. epoch .. '-' .. s .. '",' .. ARGV[i]
+  if i == 4 then
+    redis.call('XADD', stream, 'MAXLEN', maxlen, s .. '-0', 'e', json, 'b', ARGV[3])
+  else
+    redis.call('XADD', stream, 'MAXLEN', maxlen, s .. '-0', 'e', json)
+  end
 end
 redis.call('HSET', meta, 'seq', string.format('%d', seq))
 return { epoch, string.format('%d', first), string.format('%d', seq), oldest(stream), created and 1 or 0 }
