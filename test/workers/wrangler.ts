@@ -1,14 +1,44 @@
 /**
- * Runs the Workers gateway the way `npm run dev:workers` does: `wrangler dev`
+ * Runs the Workers gateway as `npm run dev:workers` does: `wrangler dev`
  * (workerd) on a free port, with no account and no network, variables passed
  * as `--var KEY:VALUE`, storage persisted in a directory of the caller's
  * choosing (so a test can restart on the same storage, or lose it).
+ *
+ * It serves a build made once per test file (`wrangler deploy --dry-run`)
+ * rather than the sources: `wrangler dev` rebuilds and reloads the Worker
+ * whenever a file it bundles changes, dropping every connection, and these
+ * tests hold connections open through idle periods. (The conformance suite
+ * runs `npm run dev:workers` itself.)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { freePort } from '../helpers/process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+const WRANGLER = path.join(ROOT, 'node_modules/.bin/wrangler');
+const WRANGLER_ENV = {
+  ...process.env,
+  XDG_CONFIG_HOME: path.join(ROOT, '.config'),
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  CI: '1',
+};
+
+let built: Promise<string> | undefined;
+
+/** Bundles the Worker once; resolves with the wrangler config that serves the bundle. */
+function build(): Promise<string> {
+  return (built ??= (async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'eventgate-worker-build-'));
+    await promisify(execFile)(WRANGLER, ['deploy', '--dry-run', '--outdir', dir], { cwd: ROOT, env: WRANGLER_ENV });
+    const config = readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8').replace(/^main = .*$/m, 'main = "main.js"');
+    writeFileSync(path.join(dir, 'wrangler.toml'), config);
+    return path.join(dir, 'wrangler.toml');
+  })());
+}
 
 export interface WranglerProcess {
   url: string;
@@ -19,20 +49,15 @@ export interface WranglerProcess {
 
 /** Ready when /health answers 200; with `anyAnswer`, when it answers at all (a configuration refused). */
 export async function startWrangler(vars: Record<string, string>, persistTo: string, o: { anyAnswer?: boolean } = {}): Promise<WranglerProcess> {
+  const config = await build();
   const port = await freePort();
   const inspector = await freePort();
-  const args = ['dev', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(inspector), '--persist-to', persistTo, '--log-level', 'warn'];
+  const args = ['dev', '-c', config, '--no-bundle', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(inspector), '--persist-to', persistTo, '--log-level', 'warn'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   let out = '';
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/wrangler'), args, {
+  const child = spawn(WRANGLER, args, {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      XDG_CONFIG_HOME: path.join(ROOT, '.config'),
-      WRANGLER_SEND_METRICS: 'false',
-      CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-      CI: '1',
-    },
+    env: WRANGLER_ENV,
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: wrangler starts workerd, and stop() ends both.
     detached: true,
