@@ -18,11 +18,12 @@ const HTML = `<!doctype html>
 <title>client harness</title>
 <script type="module">
 import { EventgateClient } from '/client/eventgate-client.js';
+import { SharedEventgateClient } from '/client/shared.js';
 window.start = (opts) => {
-  const { useStorage, ...options } = opts;
+  const { useStorage, shared, ...options } = opts;
   if (useStorage) options.storage = sessionStorage;
   const log = (window.log = { events: [], cgrag: [], states: [], gaps: [], errors: [], dropped: [], overflows: [], shutdowns: [], ready: [] });
-  const c = new EventgateClient(options);
+  const c = shared ? new SharedEventgateClient(options) : new EventgateClient(options);
   c.on('*', (e, info) => log.events.push({ id: e.id, type: e.type, message: e.message, replayed: info.replayed }));
   c.on('cgrag', (e) => log.cgrag.push(e.metadata.chunks_retrieved));
   c.onGap((g) => log.gaps.push(g));
