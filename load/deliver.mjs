@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+// Delivery load: N raw subscribers (SSE or WebSocket) in a forked process,
+// R events/s published for D seconds, then delivered events/s,
+// delivered/expected, end-to-end latency (probes), lost and duplicated
+// events, and the server's CPU seconds and peak RSS from /proc.
+//
+//   node load/deliver.mjs --transport ws --subs 2000 --rate 200 --seconds 20
+//   node load/deliver.mjs --url http://10.0.0.5:8000 --transport sse ...   (remote: no server CPU/RSS)
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { gateway, loadEvent, padFor } from './lib/gateway.mjs';
+import { Sampler } from './lib/proc.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const OTHER_TYPES = ['query_route', 'model_state', 'cgrag', 'cache', 'error'];
+
+export const DELIVER_DEFAULTS = { transport: 'ws', subs: 500, rate: 100, seconds: 10, payload: 300, batch: 1, probes: 10, filters: 0, stalled: 0, drain: 3, concurrency: 200 };
+
+/** K distinct subscription filters, each of which matches every load event (type performance). */
+export function filterPaths(base, k) {
+  if (!k) return [base];
+  const out = [];
+  for (let i = 0; i < k; i++) {
+    const extra = OTHER_TYPES.filter((_, b) => ((i + 1) >> b) & 1); // distinct non-empty subsets (k <= 31)
+    out.push(`${base}&types=performance,${extra.join(',')}`);
+  }
+  return out;
+}
+
+const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs one delivery measurement against `gw` ({url, pid?}); resolves with the result object. */
+export async function runDelivery(o, gw, log = () => {}) {
+  o = { ...DELIVER_DEFAULTS, ...o };
+  const u = new URL(gw.url);
+  const base = o.transport === 'ws' ? '/ws/events?replay=0' : '/api/events/stream?replay=0';
+  const stalled = Math.round((o.subs * (o.stalled || 0)) / 100);
+  const worker = fork(path.join(HERE, 'lib/subscriber-worker.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waitMsg = (type) => new Promise((resolve) => { const f = (m) => { if (m.type === type) { worker.off('message', f); resolve(m); } }; worker.on('message', f); });
+  await waitMsg('up');
+  const sampler = gw.pid ? new Sampler(gw.pid) : undefined;
+  const rssBefore = sampler?.now().rssKiB;
+  worker.send({ cmd: 'connect', cfg: { host: u.hostname, port: Number(u.port || 80), transport: o.transport, subs: o.subs, probes: o.probes, stalled, paths: filterPaths(base, o.filters), concurrency: o.concurrency, headers: o.headers } });
+  const conn = await waitMsg('connected');
+  log(`connected ${conn.alive}/${o.subs} in ${conn.ms} ms`);
+  const pool = new Pool(gw.url, { connections: 8, pipelining: 1 });
+  const headers = { 'content-type': 'application/json', ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) };
+  const pad = padFor(o.payload);
+  let ok = 0, failed = 0, inflight = 0;
+  const post = async (events) => {
+    inflight++;
+    try {
+      const r = await pool.request({ path: '/api/events', method: 'POST', headers, body: JSON.stringify(events.length === 1 ? events[0] : events) });
+      await r.body.dump();
+      if (r.statusCode >= 200 && r.statusCode < 300) ok += events.length; else failed += events.length;
+    } catch { failed += events.length; } finally { inflight--; }
+  };
+
+  // Warm-up: every reading subscriber has had one event (so every subscription is live).
+  const counts = async () => { worker.send({ cmd: 'counts' }); return waitMsg('counts'); };
+  for (let i = 0; ; i++) {
+    await post([loadEvent(-1, pad)]);
+    await sleep(100);
+    const c = await counts();
+    if (c.counts.every((n, k) => n > 0 || !c.alive[k] || c.stalled[k])) break;
+    if (i > 100) { log('warm-up did not reach every subscriber'); break; }
+  }
+  await sleep(150);
+  const baseline = (await counts()).counts;
+  const rssIdle = sampler?.now().rssKiB;
+  sampler?.mark();
+  ok = 0;
+  failed = 0;
+
+  // Publish R events/s for D s on an elapsed-time schedule (catches up timer jitter).
+  const total = Math.round(o.rate * o.seconds);
+  const t0 = performance.now();
+  let seq = 0;
+  const pending = new Set();
+  while (seq < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * o.rate) + 1);
+    while (seq < due && inflight < 512) {
+      const n = Math.min(o.batch, due - seq);
+      const evs = [];
+      for (let k = 0; k < n; k++) evs.push(loadEvent(seq++, pad));
+      const p = post(evs);
+      pending.add(p);
+      p.finally(() => pending.delete(p));
+    }
+    await sleep(5);
+  }
+  await Promise.all(pending);
+  const pubS = (performance.now() - t0) / 1000;
+  // Drain: until everything expected has arrived at the reading subscribers, or --drain s.
+  const live = (c) => c.counts.reduce((a, n, k) => a + (c.stalled[k] ? 0 : n - baseline[k]), 0);
+  const readers = o.subs - stalled;
+  let lastDelivery = performance.now();
+  for (let t = Date.now(), prev = -1; Date.now() - t < o.drain * 1000; ) {
+    const c = await counts();
+    const got = live(c);
+    if (got !== prev) { prev = got; lastDelivery = performance.now(); }
+    if (got >= ok * readers) break;
+    await sleep(50);
+  }
+  const win = sampler?.window();
+  worker.send({ cmd: 'report' });
+  const rep = await waitMsg('report');
+  worker.send({ cmd: 'close' });
+  await pool.close();
+
+  let delivered = 0, minSub = Infinity, maxSub = 0;
+  rep.counts.forEach((n, k) => { if (k >= o.subs - stalled && k >= o.probes) return; const d = n - baseline[k]; delivered += d; minSub = Math.min(minSub, d); maxSub = Math.max(maxSub, d); });
+  const expected = ok * readers;
+  const lat = rep.probes.flatMap((p) => p.lat).sort((a, b) => a - b);
+  let lost = 0, dupes = 0;
+  for (const p of rep.probes) {
+    const seen = new Map(p.seqs);
+    for (let s = 0; s < total; s++) if (!seen.has(s)) lost++;
+    dupes += p.dupes;
+  }
+  const spanS = (lastDelivery - t0) / 1000;
+  return {
+    params: { ...o, stalledSubs: stalled, url: gw.url },
+    connect: { ms: conn.ms, alive: conn.alive, failed: conn.failed },
+    published: { ok, failed, total, seconds: pubS, perS: ok / pubS },
+    delivered, expected, ratio: expected ? delivered / expected : NaN, perSubMin: minSub, perSubMax: maxSub,
+    overDelivered: Math.max(0, delivered - expected),
+    deliveredPerS: delivered / spanS,
+    latencyMs: { n: lat.length, p50: pct(lat, 50), p90: pct(lat, 90), p99: pct(lat, 99), max: lat[lat.length - 1] },
+    probes: { count: rep.probes.length, lost, dupes },
+    closedBySever: rep.closed,
+    server: sampler
+      ? { cpuS: win.cpuS, cpuPct: (100 * win.cpuS) / spanS, usPerDelivery: (win.cpuS * 1e6) / Math.max(1, delivered), peakRssMiB: win.peakRssKiB / 1024, rssIdleKiBPerConn: (rssIdle - rssBefore) / Math.max(1, conn.alive) }
+      : { unavailable: 'the server is remote (or not visible in /proc): CPU and RSS are not measured' },
+    clientCpuS: rep.cpuS,
+  };
+}
+
+export function summary(r) {
+  const p = r.params, s = r.server, l = r.latencyMs;
+  const srv = s.unavailable ? 'server cpu/rss: n/a (remote)' : `srv cpu ${s.cpuS.toFixed(2)}s (${s.cpuPct.toFixed(0)}%) ${s.usPerDelivery.toFixed(2)} us/deliv, peak rss ${s.peakRssMiB.toFixed(0)} MiB, idle ${s.rssIdleKiBPerConn.toFixed(1)} KiB/conn`;
+  return `${p.transport} subs=${p.subs}${p.filters ? ` filters=${p.filters}` : ''}${p.stalledSubs ? ` stalled=${p.stalledSubs}` : ''} rate=${p.rate}/s x${p.seconds}s batch=${p.batch} | pub ${r.published.ok}/${r.published.total} | deliv ${r.delivered}/${r.expected} (${(100 * r.ratio).toFixed(2)}%) ${Math.round(r.deliveredPerS)}/s | lat p50 ${l.p50?.toFixed(1)} p99 ${l.p99?.toFixed(1)} max ${l.max?.toFixed(1)} ms | lost ${r.probes.lost} dup ${r.probes.dupes} | ${srv}`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values: a } = parseArgs({
+    options: {
+      url: { type: 'string' }, transport: { type: 'string', default: DELIVER_DEFAULTS.transport },
+      subs: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' }, payload: { type: 'string' }, batch: { type: 'string' },
+      probes: { type: 'string' }, filters: { type: 'string' }, stalled: { type: 'string' }, drain: { type: 'string' }, token: { type: 'string' },
+      json: { type: 'string' }, help: { type: 'boolean' },
+    },
+  });
+  if (a.help) {
+    console.log(`node load/deliver.mjs [--url http://host:port] [--transport sse|ws] [--subs N] [--rate R] [--seconds D] [--payload BYTES]
+  [--batch B] [--probes P] [--filters K] [--stalled PCT] [--drain S] [--token T] [--json FILE]
+Without --url a gateway is started here (npm start on a free port). With a loopback --url the server's
+pid is found from its listening socket; with a remote --url server CPU and RSS are not measured.
+--filters K spreads subscribers over K distinct filters (each matches every load event);
+--stalled PCT makes that percentage of subscribers stop reading after the handshake.`);
+    process.exit(0);
+  }
+  const o = { transport: a.transport, token: a.token || process.env.PUBLISH_TOKEN };
+  for (const k of ['subs', 'rate', 'seconds', 'payload', 'batch', 'probes', 'filters', 'stalled', 'drain']) if (a[k] !== undefined) o[k] = Number(a[k]);
+  const gw = await gateway({ url: a.url, log: console.error });
+  if (!gw.local) console.error('server CPU and RSS: unavailable (remote gateway)');
+  try {
+    const r = await runDelivery(o, gw, console.error);
+    console.log(summary(r));
+    if (a.json) fs.writeFileSync(a.json, JSON.stringify(r, null, 2));
+  } finally {
+    await gw.stop();
+  }
+}
