@@ -30,6 +30,13 @@ export interface RuntimeAdapter {
   onConnectionClose?(c: Context, cb: () => void): void;
   ws?: WsCapabilities;
   /**
+   * Reads the request body, at most `limit` bytes; resolves undefined when it
+   * is larger (the rest is discarded). Returns undefined itself when it cannot
+   * (the caller then reads `c.req.raw.body`). Optional: a faster path than the
+   * web-standard body where the runtime has one (Node).
+   */
+  readBody?(c: Context, limit: number): Promise<Uint8Array | undefined> | undefined;
+  /**
    * Runs `tick` every `ms` ms (the SSE heartbeat) and returns how to stop it.
    * Default: a plain interval. Workers arm theirs only while SSE streams are
    * open, so that an idle Durable Object can hibernate.

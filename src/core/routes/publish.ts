@@ -18,9 +18,11 @@ function tokenMatches(given: string, expected: string): boolean {
   return diff === 0;
 }
 
+const decoder = new TextDecoder();
+
 /** Reads at most `limit` bytes of the body; undefined when it is larger. */
-async function readLimited(req: Request, limit: number): Promise<string | undefined> {
-  if (!req.body) return '';
+async function readLimited(req: Request, limit: number): Promise<Uint8Array | undefined> {
+  if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const parts: Uint8Array[] = [];
   let total = 0;
@@ -34,10 +36,11 @@ async function readLimited(req: Request, limit: number): Promise<string | undefi
     }
     parts.push(value);
   }
+  if (parts.length === 1) return parts[0]!;
   const all = new Uint8Array(total);
   let at = 0;
   for (const p of parts) all.set(p, at), (at += p.byteLength);
-  return new TextDecoder().decode(all);
+  return all;
 }
 
 export function publishHandler(gw: GatewayInternals) {
@@ -59,8 +62,10 @@ export function publishHandler(gw: GatewayInternals) {
     const declared = Number(c.req.header('content-length') ?? '0');
     const tooLarge = () => jsonError(c, 413, { error: 'payload_too_large', field: 'body', message: `body is larger than MAX_BODY_BYTES (${config.maxBodyBytes} bytes)` });
     if (declared > config.maxBodyBytes) return tooLarge();
-    const text = await readLimited(c.req.raw, config.maxBodyBytes);
-    if (text === undefined) return tooLarge();
+    // The runtime's own body reader when it has one (Node: straight from the socket, no web Request built).
+    const bytes = await (gw.runtime.readBody?.(c, config.maxBodyBytes) ?? readLimited(c.req.raw, config.maxBodyBytes));
+    if (bytes === undefined) return tooLarge();
+    const text = decoder.decode(bytes);
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -240,5 +240,24 @@ export const nodeRuntime: RuntimeAdapter = {
     else sock.once('close', cb);
   },
   ws: { sendBatch, backpressure: true },
+  readBody(c, limit) {
+    const inc = incoming(c);
+    // Only a body nobody has started on; anything else goes the web-standard way.
+    if (!inc || inc.readableDidRead || inc.readableEnded || inc.destroyed) return undefined;
+    return new Promise<Uint8Array | undefined>((resolve, reject) => {
+      const parts: Buffer[] = [];
+      let total = 0;
+      const onData = (d: Buffer) => {
+        total += d.length;
+        if (total <= limit) return void parts.push(d);
+        inc.off('data', onData).off('end', onEnd).off('error', onError);
+        inc.resume(); // discard the rest, keep the connection
+        resolve(undefined);
+      };
+      const onEnd = () => resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, total));
+      const onError = (err: Error) => reject(err);
+      inc.on('data', onData).once('end', onEnd).once('error', onError);
+    });
+  },
   asset: readAsset,
 };
