@@ -31,8 +31,10 @@ export function sseHandler(gw: GatewayInternals) {
       initial: sseOpening(gw.config.sseRetryMs),
     });
     const gone = () => sub.close();
-    c.req.raw.signal?.addEventListener('abort', gone, { once: true });
-    gw.runtime.onConnectionClose?.(c, gone);
+    // Where the runtime reports the connection closing (Node), that covers every
+    // disconnect; the request signal is not needed (it costs an AbortController per stream).
+    if (gw.runtime.onConnectionClose) gw.runtime.onConnectionClose(c, gone);
+    else c.req.raw.signal?.addEventListener('abort', gone, { once: true });
     return new Response(sub.stream, { status: 200, headers: { ...SSE_HEADERS, ...extraHeaders } });
   };
 }

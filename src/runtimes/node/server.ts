@@ -10,7 +10,7 @@ import { createBackend } from '../../backends/select.ts';
 import type { Config } from '../../core/config.ts';
 import { consoleLogger, createGateway, type Gateway, type Logger } from '../../core/gateway.ts';
 import type { EventRegistry } from '../../core/registry.ts';
-import { nodeRuntime, serveWebSockets, startPings } from './adapter.ts';
+import { nodeRuntime, serveWebSockets, startPings, withDirectEventStreams } from './adapter.ts';
 
 export interface NodeServer {
   gateway: Gateway;
@@ -29,7 +29,7 @@ export async function startNodeServer(config: Config, o: { logger?: Logger; regi
   const gateway = createGateway({ config, backend, runtime: nodeRuntime, logger: log, registry: o.registry });
   await gateway.ready;
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: gateway.app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
+    const s = serve({ fetch: withDirectEventStreams(gateway.app.fetch), port: config.port, hostname: config.host }, () => resolve(s as Server));
     (s as Server).once('error', reject);
     serveWebSockets(s as Server, wss, gateway.app.fetch);
   });
