@@ -79,20 +79,25 @@ function sendBatch(ws: WSContext, messages: string[]): Promise<void> | void {
   return new Promise<void>((resolve) => sock.write(buf, () => resolve()));
 }
 
+const MISSED_PONG = Symbol('eventgate.missedPong');
+type Pinged = WebSocket & { [MISSED_PONG]?: boolean };
+/** One listener for every socket (`this` is the socket): nothing allocated per connection. */
+function onPong(this: Pinged): void {
+  this[MISSED_PONG] = false;
+}
+
 /** Pings every client each interval; one that has not answered the previous ping is terminated. */
 export function startPings(wss: WebSocketServer, intervalMs: number): () => void {
-  const alive = new WeakMap<WebSocket, boolean>();
-  wss.on('connection', (ws) => {
-    alive.set(ws, true);
-    ws.on('pong', () => alive.set(ws, true));
+  wss.on('connection', (ws: Pinged) => {
+    ws.on('pong', onPong);
   });
   const timer = setInterval(() => {
-    for (const ws of wss.clients) {
-      if (alive.get(ws) === false) {
+    for (const ws of wss.clients as Set<Pinged>) {
+      if (ws[MISSED_PONG] === true) {
         ws.terminate();
         continue;
       }
-      alive.set(ws, false);
+      ws[MISSED_PONG] = true;
       ws.ping();
     }
   }, intervalMs);
