@@ -247,7 +247,8 @@ export function withDirectEventStreams(fetch: (req: Request, env: any) => Respon
   return async (req: Request, env: any): Promise<Response> => {
     const res = await fetch(req, env);
     const out = env?.outgoing as ServerResponse | undefined;
-    if (!out || !res.body || !res.headers.get('content-type')?.startsWith('text/event-stream')) return res;
+    // Status and headers first: reading `body` turns node-server's light Response into a full one.
+    if (!out || res.status !== 200 || !res.headers.get('content-type')?.startsWith('text/event-stream') || !res.body) return res;
     const headers: Record<string, string> = {};
     res.headers.forEach((v, k) => {
       headers[k] = v;
