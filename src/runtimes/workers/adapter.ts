@@ -4,8 +4,10 @@
  * peer address as the Worker saw it (CF-Connecting-IP, handed over in a
  * header the Worker sets itself), and the SSE heartbeat armed only while
  * streams are open (heartbeat.ts). Workers expose no socket backpressure.
+ * The live page's files are bundled into the Worker (assets.ts).
  */
 import type { RuntimeAdapter } from '../../core/runtime.ts';
+import { workersAsset } from './assets.ts';
 import type { SseHeartbeat } from './heartbeat.ts';
 import type { HibernatingSockets } from './sockets.ts';
 
@@ -19,5 +21,6 @@ export function workersRuntime(sockets: HibernatingSockets, heartbeat: SseHeartb
     remoteAddress: (c) => c.req.header(PEER_HEADER) || undefined,
     ws: { backpressure: false, sendBatch: (ws, messages) => sockets.sendBatch(ws, messages) },
     every: (ms, tick) => heartbeat.every(ms, tick),
+    asset: workersAsset,
   };
 }
