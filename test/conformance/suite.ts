@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { filterChecks } from './checks/filters.ts';
 import { operationChecks, shutdownChecks } from './checks/operations.ts';
+import { pageChecks } from './checks/page.ts';
 import { publishChecks } from './checks/publish.ts';
 import { quietChecks } from './checks/quiet.ts';
 import { resumeChecks } from './checks/resume.ts';
@@ -45,6 +46,7 @@ export function conformance(name: string, limits: Limits, start: (env: Record<st
     resumeChecks(t, limits);
     webSocketChecks(t, limits);
     operationChecks(t, limits);
+    pageChecks(t);
     slowConsumerChecks(t, limits);
     shutdownChecks(t, limits);
   });
