@@ -259,14 +259,39 @@ export function withDirectEventStreams(fetch: (req: Request, env: any) => Respon
   };
 }
 
+/**
+ * HTTP/1.1 chunks, framed here: one socket write per chunk instead of the
+ * four buffers ServerResponse.write hands to writev. A chunk that is one
+ * event's shared SSE bytes is framed once for all its subscribers.
+ */
+const chunkFrames = new WeakMap<Uint8Array, Buffer>();
+function chunkFrame(data: Uint8Array): Buffer {
+  let f = chunkFrames.get(data);
+  if (f !== undefined) return f;
+  const head = `${data.byteLength.toString(16)}\r\n`;
+  f = Buffer.allocUnsafe(head.length + data.byteLength + 2);
+  f.write(head, 0, 'latin1');
+  f.set(data, head.length);
+  f[f.length - 2] = 13;
+  f[f.length - 1] = 10;
+  chunkFrames.set(data, f);
+  return f;
+}
+
 function pipeEventStream(reader: ReadableStreamDefaultReader<Uint8Array>, out: ServerResponse): void {
+  const sock = out.socket;
+  // Chunks go straight to the socket when the response is chunked (HTTP/1.1); otherwise through ServerResponse.
+  const direct = sock !== null && out.chunkedEncoding === true;
+  if (direct) out.flushHeaders();
+  const target = direct ? sock : out;
   const fail = () => out.destroy();
   const next = () => void reader.read().then(step, fail);
   const step = (r: ReadableStreamReadResult<Uint8Array>): void => {
     if (r.done) out.end();
-    else if (out.destroyed) reader.cancel().catch(() => {});
-    else if (out.write(r.value)) next();
-    else out.once('drain', next);
+    else if (out.destroyed || target.destroyed) reader.cancel().catch(() => {});
+    else if (r.value.byteLength === 0) next();
+    else if (direct ? sock.write(chunkFrame(r.value)) : out.write(r.value)) next();
+    else target.once('drain', next);
   };
   next();
 }
