@@ -262,19 +262,21 @@ export function withDirectEventStreams(fetch: (req: Request, env: any) => Respon
 /**
  * HTTP/1.1 chunks, framed here: one socket write per chunk instead of the
  * four buffers ServerResponse.write hands to writev. A chunk that is one
- * event's shared SSE bytes is framed once for all its subscribers.
+ * event's shared SSE bytes reaches its subscribers one after another in a
+ * flush, so the last framing is kept and reused while the same bytes come by.
  */
-const chunkFrames = new WeakMap<Uint8Array, Buffer>();
+let lastChunk: Uint8Array | undefined;
+let lastFrame: Buffer | undefined;
 function chunkFrame(data: Uint8Array): Buffer {
-  let f = chunkFrames.get(data);
-  if (f !== undefined) return f;
+  if (data === lastChunk) return lastFrame!;
   const head = `${data.byteLength.toString(16)}\r\n`;
-  f = Buffer.allocUnsafe(head.length + data.byteLength + 2);
+  const f = Buffer.allocUnsafe(head.length + data.byteLength + 2);
   f.write(head, 0, 'latin1');
   f.set(data, head.length);
   f[f.length - 2] = 13;
   f[f.length - 1] = 10;
-  chunkFrames.set(data, f);
+  lastChunk = data;
+  lastFrame = f;
   return f;
 }
 
