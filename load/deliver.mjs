@@ -23,6 +23,7 @@ export const DELIVER_DEFAULTS = { transport: 'ws', subs: 500, rate: 100, seconds
 /** K distinct subscription filters, each of which matches every load event (type performance). */
 export function filterPaths(base, k) {
   if (!k) return [base];
+  if (k > 31) throw new Error('--filters: at most 31 distinct filters (subsets of the other five built-in types)');
   const out = [];
   for (let i = 0; i < k; i++) {
     const extra = OTHER_TYPES.filter((_, b) => ((i + 1) >> b) & 1); // distinct non-empty subsets (k <= 31)
@@ -31,6 +32,7 @@ export function filterPaths(base, k) {
   return out;
 }
 
+const fix = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -48,6 +50,11 @@ export async function runDelivery(o, gw, log = () => {}) {
   worker.send({ cmd: 'connect', cfg: { host: u.hostname, port: Number(u.port || 80), transport: o.transport, subs: o.subs, probes: o.probes, stalled, paths: filterPaths(base, o.filters), concurrency: o.concurrency, headers: o.headers } });
   const conn = await waitMsg('connected');
   log(`connected ${conn.alive}/${o.subs} in ${conn.ms} ms`);
+  if (conn.alive === 0) {
+    worker.send({ cmd: 'close' });
+    sampler?.stop();
+    throw new Error(`no subscriber could connect to ${gw.url}${base} (${conn.status ?? 'connection refused or refused upgrade'})`);
+  }
   const pool = new Pool(gw.url, { connections: 8, pipelining: 1 });
   const headers = { 'content-type': 'application/json', ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) };
   const pad = padFor(o.payload);
@@ -144,7 +151,7 @@ export async function runDelivery(o, gw, log = () => {}) {
 export function summary(r) {
   const p = r.params, s = r.server, l = r.latencyMs;
   const srv = s.unavailable ? 'server cpu/rss: n/a (remote)' : `srv cpu ${s.cpuS.toFixed(2)}s (${s.cpuPct.toFixed(0)}%) ${s.usPerDelivery.toFixed(2)} us/deliv, peak rss ${s.peakRssMiB.toFixed(0)} MiB, idle ${s.rssIdleKiBPerConn.toFixed(1)} KiB/conn`;
-  return `${p.transport} subs=${p.subs}${p.filters ? ` filters=${p.filters}` : ''}${p.stalledSubs ? ` stalled=${p.stalledSubs}` : ''} rate=${p.rate}/s x${p.seconds}s batch=${p.batch} | pub ${r.published.ok}/${r.published.total} | deliv ${r.delivered}/${r.expected} (${(100 * r.ratio).toFixed(2)}%) ${Math.round(r.deliveredPerS)}/s | lat p50 ${l.p50?.toFixed(1)} p99 ${l.p99?.toFixed(1)} max ${l.max?.toFixed(1)} ms | lost ${r.probes.lost} dup ${r.probes.dupes} | ${srv}`;
+  return `${p.transport} subs=${p.subs}${p.filters ? ` filters=${p.filters}` : ''}${p.stalledSubs ? ` stalled=${p.stalledSubs}` : ''} rate=${p.rate}/s x${p.seconds}s batch=${p.batch} | pub ${r.published.ok}/${r.published.total} | deliv ${r.delivered}/${r.expected} (${fix(100 * r.ratio, 2)}%) ${Math.round(r.deliveredPerS)}/s | lat p50 ${fix(l.p50)} p99 ${fix(l.p99)} max ${fix(l.max)} ms | lost ${r.probes.lost} dup ${r.probes.dupes} | ${srv}`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -46,6 +46,7 @@ const scenarios = [
     : []),
 ].filter((s) => !a.only || a.only.split(',').includes(s.name));
 
+const fix = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const t0 = Date.now();
 const gw = await gateway({ url: a.url, log: (m) => console.error(`[load] ${m}`) });
 const remote = !gw.local;
@@ -65,7 +66,7 @@ try {
     } else {
       const p = r.params;
       rows.push([sc.name, `${p.subs} subs x ${p.rate}/s${p.batch > 1 ? ` (batch ${p.batch})` : ''}${p.filters ? `, ${p.filters} filters` : ''}${p.stalledSubs ? `, ${p.stalledSubs} not reading` : ''}`,
-        `${Math.round(r.deliveredPerS)} deliv/s`, `${(100 * r.ratio).toFixed(2)}%`, r.latencyMs.p50.toFixed(1), r.latencyMs.p99.toFixed(1), r.latencyMs.max.toFixed(1), `${r.probes.lost} lost, ${r.probes.dupes} dup`,
+        `${Math.round(r.deliveredPerS)} deliv/s`, `${fix(100 * r.ratio, 2)}%`, fix(r.latencyMs.p50), fix(r.latencyMs.p99), fix(r.latencyMs.max), `${r.probes.lost} lost, ${r.probes.dupes} dup`,
         srv.unavailable ? na : `${srv.cpuS.toFixed(1)} (${srv.cpuPct.toFixed(0)}%)`, srv.unavailable ? na : `${srv.usPerDelivery.toFixed(2)} /deliv`, srv.unavailable ? na : srv.peakRssMiB.toFixed(0)]);
     }
   }

@@ -120,7 +120,8 @@ process.on('message', async (msg) => {
   if (msg.cmd === 'connect') {
     cfg = msg.cfg;
     const ms = await connectAll();
-    process.send({ type: 'connected', ms, alive: subs.filter((s) => s.alive).length, failed: subs.filter((s) => !s.alive).length });
+    const bad = subs.find((s) => !s.alive && s.status);
+    process.send({ type: 'connected', ms, alive: subs.filter((s) => s.alive).length, failed: subs.filter((s) => !s.alive).length, status: bad ? `HTTP ${bad.status}` : undefined });
   } else if (msg.cmd === 'counts') {
     process.send({ type: 'counts', counts: counts(), alive: subs.map((s) => s.alive), stalled: subs.map((s) => s.stalled) });
   } else if (msg.cmd === 'report') {
