@@ -7,10 +7,11 @@
  * (live events are held aside for it), history after its cursor is read and
  * queued, then the held events newer than the last replayed one follow.
  */
-import type { Backend, HistoryWindow, StreamBreak } from '../backends/backend.ts';
+import type { Backend, StreamBreak } from '../backends/backend.ts';
 import type { Codec } from './codec.ts';
-import { HEARTBEAT, type Control, type GapControl } from './control.ts';
-import { formatCursor, parseCursor, type Cursor } from './cursor.ts';
+import { HEARTBEAT, type Control } from './control.ts';
+import { formatCursor } from './cursor.ts';
+import { readReplay } from './replay.ts';
 import type { Envelope, NewEvent } from './event.ts';
 import { compileFilter, filterKey, type Filter } from './filter.ts';
 import { Subscriber, type EndReason, type OverflowPolicy, type QueueLimits, type Transport } from './subscriber.ts';
@@ -258,7 +259,7 @@ export class Bus {
       if (sub.ended) return;
       try {
         const breaks = this.#breaks;
-        const { events, gap, window } = await this.#readReplay(cursorText, replayN, (e) => match(e.event));
+        const { events, gap, window } = await readReplay(this.backend, cursorText, replayN, this.#o.replayMax, (e) => match(e.event));
         if (sub.ended) return;
         if (this.#breaks !== breaks) continue; // live delivery broke meanwhile: read again
         if (gap) sub.control(gap);
@@ -287,59 +288,6 @@ export class Bus {
         await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt++)));
       }
     }
-  }
-
-  async #readReplay(cursorText: string | null, replayN: number, match: (e: Envelope) => boolean) {
-    const max = this.#o.replayMax;
-    if (cursorText === null) {
-      const { events, window } = await this.backend.readLatest(Math.min(Math.max(0, replayN), max), match);
-      return { events, window, gap: undefined };
-    }
-    const c = parseCursor(cursorText);
-    let win = this.backend.window();
-    for (let tries = 0; ; tries++) {
-      const { gap, after } = this.#plan(cursorText, c, win);
-      const { events, window } = await this.backend.readAfter(after, max);
-      // A shared store can be ahead of this instance's view (a cursor issued by
-      // another instance) or on a new epoch: decide again on what was read.
-      if (tries < 2 && this.#plan(cursorText, c, window).gap?.reason !== gap?.reason) {
-        win = window;
-        continue;
-      }
-      if (gap) {
-        const first = events[0];
-        gap.resume_from = first ? first.event.id : null;
-        // The window moved between the two reads: recompute what was missed.
-        if (gap.reason === 'expired' && c && first) gap.missed = Math.max(0, first.offset - c.offset - 1);
-      }
-      return { events, window, gap };
-    }
-  }
-
-  /** Where a replay after `cursorText` starts in `win`, and the gap to tell first, if any. */
-  #plan(cursorText: string, c: Cursor | undefined, win: HistoryWindow): { gap: GapControl | undefined; after: number } {
-    let gap: GapControl | undefined;
-    let after: number;
-    if (!c) {
-      gap = this.#gap(cursorText, 'invalid', null, 'the cursor is not one this gateway issued; replaying all history held');
-      after = 0;
-    } else if (c.epoch !== win.epoch) {
-      gap = this.#gap(cursorText, 'unknown_epoch', null, 'the cursor comes from another run of the gateway or a lost store; replaying all history held');
-      after = 0;
-    } else if (c.offset > win.head) {
-      gap = this.#gap(cursorText, 'ahead', null, 'the cursor is ahead of this gateway\'s stream; continuing live');
-      after = win.head;
-    } else if (win.oldest !== null && c.offset < win.oldest - 1) {
-      gap = this.#gap(cursorText, 'expired', win.oldest - c.offset - 1, 'the cursor is older than the history held; events in between are lost');
-      after = win.oldest - 1;
-    } else {
-      after = c.offset;
-    }
-    return { gap, after };
-  }
-
-  #gap(requested: string, reason: GapControl['reason'], missed: number | null, message: string): GapControl {
-    return { control: 'gap', requested, reason, resume_from: null, missed, message };
   }
 
   /** Sends a keep-alive comment to every SSE subscriber. */
