@@ -1,0 +1,69 @@
+/**
+ * SSE responses on Node, written by us rather than @hono/node-server's
+ * generic body pump, with HTTP/1.1 chunks framed once per shared event.
+ */
+import type { ServerResponse } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+
+/**
+ * Event-stream responses written here rather than by @hono/node-server's
+ * generic body pump: headers at once, then one `write` per chunk the
+ * subscriber's stream hands over, waiting for `drain` when the socket is
+ * full. Same bytes and backpressure, fewer objects kept per open stream
+ * (no pending async frame, no close/error listeners, no `closed` promise).
+ * Other responses pass through untouched.
+ */
+export function withDirectEventStreams(fetch: (req: Request, env: any) => Response | Promise<Response>) {
+  return async (req: Request, env: any): Promise<Response> => {
+    const res = await fetch(req, env);
+    const out = env?.outgoing as ServerResponse | undefined;
+    // Status and headers first: reading `body` turns node-server's light Response into a full one.
+    if (!out || res.status !== 200 || !res.headers.get('content-type')?.startsWith('text/event-stream') || !res.body) return res;
+    const headers: Record<string, string> = {};
+    res.headers.forEach((v, k) => {
+      headers[k] = v;
+    });
+    out.writeHead(res.status, headers);
+    pipeEventStream(res.body.getReader() as ReadableStreamDefaultReader<Uint8Array>, out);
+    return RESPONSE_ALREADY_SENT;
+  };
+}
+
+/**
+ * HTTP/1.1 chunks, framed here: one socket write per chunk instead of the
+ * four buffers ServerResponse.write hands to writev. A chunk that is one
+ * event's shared SSE bytes reaches its subscribers one after another in a
+ * flush, so the last framing is kept and reused while the same bytes come by.
+ */
+let lastChunk: Uint8Array | undefined;
+let lastFrame: Buffer | undefined;
+function chunkFrame(data: Uint8Array): Buffer {
+  if (data === lastChunk) return lastFrame!;
+  const head = `${data.byteLength.toString(16)}\r\n`;
+  const f = Buffer.allocUnsafe(head.length + data.byteLength + 2);
+  f.write(head, 0, 'latin1');
+  f.set(data, head.length);
+  f[f.length - 2] = 13;
+  f[f.length - 1] = 10;
+  lastChunk = data;
+  lastFrame = f;
+  return f;
+}
+
+function pipeEventStream(reader: ReadableStreamDefaultReader<Uint8Array>, out: ServerResponse): void {
+  const sock = out.socket;
+  // Chunks go straight to the socket when the response is chunked (HTTP/1.1); otherwise through ServerResponse.
+  const direct = sock !== null && out.chunkedEncoding === true;
+  if (direct) out.flushHeaders();
+  const target = direct ? sock : out;
+  const fail = () => out.destroy();
+  const next = () => void reader.read().then(step, fail);
+  const step = (r: ReadableStreamReadResult<Uint8Array>): void => {
+    if (r.done) out.end();
+    else if (out.destroyed || target.destroyed) reader.cancel().catch(() => {});
+    else if (r.value.byteLength === 0) next();
+    else if (direct ? sock.write(chunkFrame(r.value)) : out.write(r.value)) next();
+    else target.once('drain', next);
+  };
+  next();
+}
