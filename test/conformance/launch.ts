@@ -5,22 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import { describe, expect } from 'vitest';
-import net from 'node:net';
+import { freePort } from '../helpers/process.ts';
 import { CONFORMANCE_ENV } from './checks/config.ts';
 import { itNeeds, type Target } from './checks/target.ts';
 import { conformance } from './suite.ts';
 import type { RuntimeEntry } from './runtimes.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 export async function launch(rt: RuntimeEntry, extraEnv: Record<string, string> = {}): Promise<Target & { cleanup(): Promise<void> }> {
   const port = await freePort();
