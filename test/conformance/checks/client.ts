@@ -4,6 +4,7 @@
  * events of the six built-in types, each tagged with a run marker so that a
  * check can filter out everyone else's events.
  */
+import { publish as publishTo } from '../../helpers/http.ts';
 import { SseReader } from '../../helpers/sse.ts';
 import { WsClient } from '../../helpers/ws.ts';
 import type { Target } from './target.ts';
@@ -15,26 +16,8 @@ export interface Published {
 }
 
 /** POSTs to /api/events with the publish token; the body is JSON unless given as a string. */
-export async function publish(t: Target, body: unknown, headers: Record<string, string> = {}): Promise<Published> {
-  const send = () =>
-    fetch(`${t.url}/api/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.publishToken}`, ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
-  // A pooled keep-alive socket the server has just closed fails before the request reaches it; a client retries once.
-  const res = await send().catch((err) => {
-    if ((err as { cause?: { code?: string } }).cause?.code === 'UND_ERR_SOCKET') return send();
-    throw err;
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* not JSON: the check will say so */
-  }
-  return { status: res.status, body: parsed, headers: res.headers };
+export function publish(t: Target, body: unknown, headers: Record<string, string> = {}): Promise<Published> {
+  return publishTo(t.url, body, { authorization: `Bearer ${t.publishToken}`, ...headers });
 }
 
 /** Publishes and insists on 202; returns the ids. */
