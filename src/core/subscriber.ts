@@ -188,8 +188,7 @@ export class Subscriber<T = unknown> {
     this.#compact();
     try {
       if (chunk !== null) this.#controller.enqueue(chunk);
-      else if (this.#head < this.#items.length) this.#wanted = true;
-      else this.#wanted = true;
+      else this.#wanted = true; // nothing written for this read: still waiting
       if (this.#closeAfterFlush && this.#head >= this.#items.length) {
         this.#controller.close();
         this.#finish(this.endReason ?? 'overflow');
