@@ -12,7 +12,7 @@
 import type { SqlStorage } from '@cloudflare/workers-types/latest';
 import { formatCursor, newEpoch } from '../core/cursor.ts';
 import { Envelope, type NewEvent } from '../core/event.ts';
-import { BackendUnavailableError, type Backend, type BackendHealth, type EventSink, type HistoryWindow } from './backend.ts';
+import { BackendUnavailableError, type Backend, type BackendHealth, type EventSink, type HistoryWindow } from '../core/store.ts';
 
 /** The part of `ctx.storage` this backend uses. */
 export interface DurableObjectStorageLike {

@@ -4,8 +4,8 @@
  */
 import { formatCursor, newEpoch } from '../core/cursor.ts';
 import { Envelope, type NewEvent } from '../core/event.ts';
-import { HistoryRing } from '../core/history.ts';
-import type { Backend, BackendHealth, EventSink, HistoryWindow } from './backend.ts';
+import { HistoryRing } from './history-ring.ts';
+import type { Backend, BackendHealth, EventSink, HistoryWindow } from '../core/store.ts';
 
 export interface MemoryBackendOptions {
   /** Events kept for replay. Default 10000. */

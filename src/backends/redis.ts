@@ -17,8 +17,8 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { formatCursor, newEpoch } from '../core/cursor.ts';
 import { Envelope, type NewEvent } from '../core/event.ts';
-import type { Logger } from '../core/gateway.ts';
-import { BackendUnavailableError, type Backend, type BackendHealth, type EventSink, type HistoryWindow, type OpenHooks } from './backend.ts';
+import type { Logger } from '../core/logger.ts';
+import { BackendUnavailableError, type Backend, type BackendHealth, type EventSink, type HistoryWindow, type OpenHooks } from '../core/store.ts';
 import { decodeEntry } from './redis/decode.ts';
 import { parseAppendReply, parseReadReply, type ReadReply } from './redis/reply.ts';
 import { APPEND_LUA, READ_LUA } from './redis/scripts.ts';

@@ -2,8 +2,8 @@
  * The one place a backend is chosen: Redis when REDIS_URL is set, else memory.
  */
 import type { Config } from '../core/config.ts';
-import type { Logger } from '../core/gateway.ts';
-import type { Backend } from './backend.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Backend } from '../core/store.ts';
 import { MemoryBackend } from './memory.ts';
 
 export async function createBackend(config: Config, log: Logger): Promise<Backend> {

@@ -7,7 +7,7 @@
  * (live events are held aside for it), history after its cursor is read and
  * queued, then the held events newer than the last replayed one follow.
  */
-import type { Backend, StreamBreak } from '../backends/backend.ts';
+import type { Backend, StreamBreak } from './store.ts';
 import type { Codec } from './codec.ts';
 import { HEARTBEAT, type Control } from './control.ts';
 import { formatCursor } from './cursor.ts';

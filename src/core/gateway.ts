@@ -4,8 +4,8 @@
  * adapter and serves `app.fetch`.
  */
 import type { Hono } from 'hono';
-import type { Backend } from '../backends/backend.ts';
-import { MemoryBackend } from '../backends/memory.ts';
+import type { Backend } from './store.ts';
+import { consoleLogger, type Logger } from './logger.ts';
 import { createApp } from './app.ts';
 import { Bus } from './bus.ts';
 import { defaultConfig, type Config } from './config.ts';
@@ -14,21 +14,11 @@ import { createEmitters, type Emitters } from './emitters.ts';
 import { defaultRegistry, type EventRegistry } from './registry.ts';
 import { inProcessRuntime, type RuntimeAdapter } from './runtime.ts';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type Logger = (level: LogLevel, message: string, detail?: unknown) => void;
-
-export const consoleLogger: Logger = (level, message, detail) => {
-  const line = `[eventgate] ${level}: ${message}`;
-  const fn = level === 'error' ? console.error : level === 'warn' ? console.warn : console.log;
-  if (detail === undefined) fn(line);
-  else fn(line, detail instanceof Error ? detail.message : detail);
-};
-
 export interface GatewayOptions {
   /** Overrides of the defaults (see Config; `loadConfig(env)` reads them from the environment). */
   config?: Partial<Config>;
-  /** Where events are stored; default in memory with `config.historySize`. */
-  backend?: Backend;
+  /** Where events are stored (the store contract in ./store.ts); the composition root chooses it. */
+  backend: Backend;
   /** Event types; default the six built-in ones. */
   registry?: EventRegistry;
   runtime?: RuntimeAdapter;
@@ -69,12 +59,12 @@ function everyInterval(ms: number, tick: () => void): () => void {
   return () => clearInterval(t);
 }
 
-export function createGateway(options: GatewayOptions = {}): Gateway {
+export function createGateway(options: GatewayOptions): Gateway {
   const config: Config = { ...defaultConfig(), ...options.config };
   const log = options.logger ?? consoleLogger;
   const registry = options.registry ?? defaultRegistry();
   const runtime = options.runtime ?? inProcessRuntime;
-  const backend = options.backend ?? new MemoryBackend({ historySize: config.historySize });
+  const backend = options.backend;
   const bus = new Bus(backend, {
     limits: { events: config.queueMaxEvents, bytes: config.queueMaxBytes },
     overflowGraceMs: config.overflowGraceMs,

@@ -3,7 +3,7 @@
  * newest matching events; and the `gap` to tell first when the cursor is
  * older than history, from another epoch, not ours, or ahead of the stream.
  */
-import type { Backend, HistoryWindow } from '../backends/backend.ts';
+import type { Backend, HistoryWindow } from './store.ts';
 import type { GapControl } from './control.ts';
 import { parseCursor, type Cursor } from './cursor.ts';
 import type { Envelope } from './event.ts';

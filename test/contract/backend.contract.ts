@@ -1,12 +1,12 @@
 /**
- * The backend contract (src/backends/backend.ts), as one suite that every
+ * The backend contract (src/core/store.ts), as one suite that every
  * backend runs: offsets, atomic batches, the sink getting every stored event
  * exactly once in order (from peers too, for shared stores), history windows
  * and trimming, and the epoch changing exactly when history is lost.
  * What a store can do decides which cases apply (peers, outages, flushes).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { BackendUnavailableError, type Backend, type StreamBreak } from '../../src/backends/backend.ts';
+import { BackendUnavailableError, type Backend, type StreamBreak } from '../../src/core/store.ts';
 import type { Envelope, NewEvent } from '../../src/core/event.ts';
 
 export interface ContractHarness {

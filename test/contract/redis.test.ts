@@ -5,7 +5,7 @@
  * Redis has: entries written by something else are refused at the boundary.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend } from '../../src/backends/backend.ts';
+import type { Backend } from '../../src/core/store.ts';
 import { RedisBackend } from '../../src/backends/redis.ts';
 import type { Envelope } from '../../src/core/event.ts';
 import { client, uniquePrefix, useRedis, type TestRedis } from '../helpers/redis.ts';

@@ -3,7 +3,7 @@
  * configuration overrides. Every test talks to it over real sockets.
  */
 import { loadConfig, type Config } from '../../src/core/config.ts';
-import type { Logger } from '../../src/core/gateway.ts';
+import type { Logger } from '../../src/core/logger.ts';
 import { startNodeServer, type NodeServer } from '../../src/runtimes/node/server.ts';
 
 export const quietLogger: Logger = (level, message, detail) => {

@@ -3,7 +3,7 @@
  * with nothing of a refused request published.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway } from '../../src/core/gateway.ts';
+import { createGateway } from '../../src/index.ts';
 import type { NodeServer } from '../../src/runtimes/node/server.ts';
 import { publish, sampleEvent, startGateway } from '../helpers/server.ts';
 

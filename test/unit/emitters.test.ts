@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as v from 'valibot';
-import { createGateway } from '../../src/core/gateway.ts';
+import { createGateway } from '../../src/index.ts';
 import { defaultRegistry } from '../../src/core/registry.ts';
 import { inferSeverity } from '../../src/core/severity.ts';
 

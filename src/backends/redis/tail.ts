@@ -14,7 +14,7 @@
 import type { Redis } from 'ioredis';
 import { formatCursor, newEpoch } from '../../core/cursor.ts';
 import type { Envelope } from '../../core/event.ts';
-import type { StreamBreak } from '../backend.ts';
+import type { StreamBreak } from '../../core/store.ts';
 import { decodeEntry, type RawEntry } from './decode.ts';
 import { parseReadReply, type ReadReply } from './reply.ts';
 

@@ -5,7 +5,7 @@
  * store cannot take it. Nothing of a rejected request is published.
  */
 import type { Context } from 'hono';
-import { BackendUnavailableError } from '../../backends/backend.ts';
+import { BackendUnavailableError } from '../store.ts';
 import type { GatewayInternals } from '../gateway.ts';
 import { jsonError } from '../http-error.ts';
 import { isLoopbackAddress } from '../origin.ts';

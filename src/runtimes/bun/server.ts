@@ -8,7 +8,8 @@
  */
 import { createBackend } from '../../backends/select.ts';
 import type { Config } from '../../core/config.ts';
-import { consoleLogger, createGateway, type Gateway, type Logger } from '../../core/gateway.ts';
+import { createGateway, type Gateway } from '../../core/gateway.ts';
+import { consoleLogger, type Logger } from '../../core/logger.ts';
 import type { EventRegistry } from '../../core/registry.ts';
 import { bunRuntime, bunWebSocketOptions, type BunServer } from './adapter.ts';
 

@@ -4,7 +4,8 @@
  */
 import { createBackend } from '../../backends/select.ts';
 import type { Config } from '../../core/config.ts';
-import { consoleLogger, createGateway, type Gateway, type Logger } from '../../core/gateway.ts';
+import { createGateway, type Gateway } from '../../core/gateway.ts';
+import { consoleLogger, type Logger } from '../../core/logger.ts';
 import type { EventRegistry } from '../../core/registry.ts';
 import { denoRuntime, type DenoServeInfo } from './adapter.ts';
 

@@ -8,7 +8,8 @@ import { serve } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import { createBackend } from '../../backends/select.ts';
 import type { Config } from '../../core/config.ts';
-import { consoleLogger, createGateway, type Gateway, type Logger } from '../../core/gateway.ts';
+import { createGateway, type Gateway } from '../../core/gateway.ts';
+import { consoleLogger, type Logger } from '../../core/logger.ts';
 import type { EventRegistry } from '../../core/registry.ts';
 import { nodeRuntime, serveWebSockets, startPings, withDirectEventStreams } from './adapter.ts';
 

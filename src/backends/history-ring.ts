@@ -2,7 +2,7 @@
  * A bounded ring of the newest envelopes, indexed by offset. Offsets are
  * contiguous, so the event after cursor `n` sits at a computed slot.
  */
-import type { Envelope } from './event.ts';
+import type { Envelope } from '../core/event.ts';
 
 export class HistoryRing {
   readonly capacity: number;

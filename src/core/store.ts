@@ -13,7 +13,7 @@
  * - The epoch changes when the history it names is lost (a new process for
  *   memory, a flushed or new Redis), so that old cursors are recognised.
  */
-import type { Envelope, NewEvent } from '../core/event.ts';
+import type { Envelope, NewEvent } from './event.ts';
 
 export interface HistoryWindow {
   /** The store's epoch when the read was made. */
