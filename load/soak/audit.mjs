@@ -80,9 +80,11 @@ export class Auditor {
     return s;
   }
 
-  #example(kind, sub, text) {
+  #example(kind, sub, text, s) {
     if (this.examples.length < MAX_EXAMPLES) this.examples.push(`${kind}: ${sub}: ${text}`);
     if (this.examples.length <= 10) this.say(`audit ${kind}: ${sub}: ${text}`);
+    // The first few problems come with what the subscriber saw just before.
+    if (s && this.examples.length <= 3) this.say(`  its last entries: ${s.hist.map(brief).join(' | ')}`);
   }
 
   /** Audits entries older than the lag (all of them with `all`). */
@@ -102,6 +104,8 @@ export class Auditor {
   }
 
   #entry(s, x) {
+    (s.hist ??= []).push(x);
+    if (s.hist.length > 12) s.hist.shift();
     switch (x.k) {
       case 'open':
         s.ctx = { base: x.filter, cur: x.filter, changes: [], resumed: !!x.cursor, live: false };
@@ -109,7 +113,8 @@ export class Auditor {
         break;
       case 'ready':
         if (s.ctx) s.ctx.live = true;
-        if (s.p === null && x.head) s.p = parseId(x.head);
+        // Not a starting point: on Redis, live delivery may still be behind the head the window reports
+        // (events at or below it can follow). Without a cursor, the first event received is the start.
         break;
       case 'filter': {
         const ch = { old: s.ctx.cur, neu: x.filter, pSend: s.p, tAck: Infinity, B: null, B2: null };
@@ -179,7 +184,7 @@ export class Auditor {
     if (body) this.#stored(x.seq, x.id, false);
     if (!this.acked.get(pos.e)?.has(pos.o)) this.t.unacknowledged_delivered++;
     if (s.recentIds.has(x.id)) {
-      this.t.duplicates++; this.#example('duplicate', s.name, `${x.id} again (last was ${show(s.p)})`);
+      this.t.duplicates++; this.#example('duplicate', s.name, `${x.id} again (last was ${show(s.p)})`, s);
       return;
     }
     if (s.recentSeqs.has(x.seq)) {
@@ -189,7 +194,7 @@ export class Auditor {
     }
     remember(s.recentIds, x.id); remember(s.recentSeqs, x.seq);
     if (s.p && cmp(pos, s.p) <= 0) {
-      this.t.reorders++; this.#example('reorder', s.name, `${x.id} after ${show(s.p)}`);
+      this.t.reorders++; this.#example('reorder', s.name, `${x.id} after ${show(s.p)}`, s);
       return;
     }
     if (body && s.ctx && !this.#allowed(s, body)) { this.t.filter_violations++; this.#example('filter', s.name, `${x.id} does not match ${JSON.stringify(s.ctx.cur)}`); }
@@ -222,7 +227,7 @@ export class Auditor {
     const r = s.ranges.find((r) => cmp(pos, r.from) > 0 && (r.to === null || (r.incl ? cmp(pos, r.to) <= 0 : cmp(pos, r.to) < 0)));
     if (!r) {
       this.t.silent_losses++;
-      this.#example('silent loss', s.name, `${pos.e}-${pos.o} (seq ${rec.seq}) missing ${where === 'tail' ? 'at the end, after ' + show(s.p) : 'before the next event'}`);
+      this.#example('silent loss', s.name, `${pos.e}-${pos.o} (seq ${rec.seq}) missing ${where === 'tail' ? 'at the end, after ' + show(s.p) : 'before the next event'}`, s);
       return;
     }
     this.t.signalled_events++;
@@ -239,4 +244,9 @@ export class Auditor {
 function remember(set, v) {
   set.add(v);
   if (set.size > 20_000) set.delete(set.values().next().value);
+}
+
+function brief(x) {
+  const rest = Object.entries(x).filter(([k]) => k !== 'k' && k !== 't' && k !== 'recovery' && k !== 'filter').map(([k, v]) => `${k}=${v}`).join(',');
+  return `${x.k}${rest ? ' ' + rest : ''}`;
 }
