@@ -65,6 +65,7 @@ export function createApp(deps: AppDeps): Hono<any> {
       runtime,
       log: deps.log,
       publish: (events) => bus.publish(events),
+      publishOnce: (events, claim) => bus.publishOnce(events, claim),
       rejected: (_reason, count) => {
         bus.counters.publish_rejected += count;
       },

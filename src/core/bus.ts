@@ -14,6 +14,7 @@ import { formatCursor } from './cursor.ts';
 import { readReplay } from './replay.ts';
 import type { Envelope, NewEvent } from './event.ts';
 import { compileFilter, filterKey, type Filter } from './filter.ts';
+import type { IdempotencyClaim, OnceResult } from './idempotency.ts';
 import { Subscriber, type EndReason, type OverflowPolicy, type QueueLimits, type Transport } from './subscriber.ts';
 
 /** Runs `fn` after the I/O callbacks of this event-loop turn (setImmediate where there is one). */
@@ -107,6 +108,18 @@ export class Bus {
       const envs = await this.backend.append(events);
       this.counters.published += envs.length;
       return envs;
+    } catch (err) {
+      this.counters.publish_failures += events.length;
+      throw err;
+    }
+  }
+
+  /** `publish` with an Idempotency-Key claim (core/idempotency.ts): a repeat or a conflict stores nothing. */
+  async publishOnce(events: NewEvent[], claim: IdempotencyClaim): Promise<OnceResult<Envelope[]>> {
+    try {
+      const r = await this.backend.appendOnce(events, claim);
+      if (r.kind === 'stored') this.counters.published += r.value.length;
+      return r;
     } catch (err) {
       this.counters.publish_failures += events.length;
       throw err;
