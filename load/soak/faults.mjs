@@ -8,9 +8,9 @@ export function faultPlan(o) {
   const redis = ['burst', 'sigterm', 'cut', 'redis-restart', 'sigkill', 'burst'];
   const kinds = o.redis ? redis : memory;
   const totalMs = o.minutes * 60_000;
-  // Faults over the first 80% of the run, one at least every 60 s on long runs; the rest lets the fence through.
+  // Faults over the first 80% of the run, about one every 90 s on long runs; the rest lets the fence through.
   const span = totalMs * 0.8;
-  const n = Math.max(kinds.length, Math.floor(span / 60_000));
+  const n = Math.max(kinds.length, Math.floor(span / 90_000));
   const step = span / (n + 1);
   return Array.from({ length: n }, (_, i) => ({ at: Math.round(step * (i + 1)), kind: kinds[i % kinds.length], i }));
 }

@@ -7,7 +7,7 @@ import { makeEvent } from './workload.mjs';
 const now = () => performance.now();
 
 export class Publisher {
-  constructor({ name, targets, r, auditor, run, nextSeq, rate, batchMax = 20, timeoutMs = 5000, counters }) {
+  constructor({ name, targets, r, auditor, run, nextSeq, rate, batchMax = 20, timeoutMs = 15_000, counters }) {
     Object.assign(this, { name, targets, r, auditor, run, nextSeq, rate, batchMax, timeoutMs, c: counters });
     this.n = 0; this.stopped = false; this.rr = r.int(0, 7); this.examples = 0;
   }
