@@ -45,7 +45,7 @@ const control: fc.Arbitrary<Control> = fc.oneof(
 const item = fc.oneof(event.map((e) => ({ e })), control.map((c) => ({ c })), fc.constant({ beat: true }));
 
 /** What UTF-8 makes of a string: each lone surrogate becomes U+FFFD (String#toWellFormed, without needing lib es2024). */
-const wellFormed = (s: string) => new TextDecoder().decode(new TextEncoder().encode(s));
+const wellFormed = (s: string) => new TextDecoder('utf-8', { ignoreBOM: true }).decode(new TextEncoder().encode(s));
 
 /** Feeds bytes to the parser in the given chunk sizes (splitting UTF-8 sequences too). */
 function parse(bytes: Uint8Array, cuts: number[]): { messages: EventSourceMessage[]; retry: number[] } {
