@@ -12,6 +12,7 @@ import { quietChecks } from './checks/quiet.ts';
 import { resumeChecks } from './checks/resume.ts';
 import { slowConsumerChecks } from './checks/slow.ts';
 import type { Limits, Target } from './checks/target.ts';
+import { trustChecks, TRUST_ENV } from './checks/trust.ts';
 import { webSocketChecks } from './checks/websocket.ts';
 
 type Started = Target & { cleanup(): Promise<void> };
@@ -50,5 +51,6 @@ export function conformance(name: string, limits: Limits, start: (env: Record<st
     slowConsumerChecks(t, limits);
     shutdownChecks(t, limits);
   });
+  against(`conformance: ${name}, trust`, name, () => start(TRUST_ENV), (t) => trustChecks(t, limits));
   against(`conformance: ${name}, long heartbeat`, name, () => start({ HEARTBEAT_MS: '60000' }), (t) => quietChecks(t, limits));
 }
