@@ -72,10 +72,11 @@ export function parseFilter(
 }
 
 function addMeta(filter: Filter, field: string, want: unknown, name: string): FilterError | undefined {
-  if (!/^[A-Za-z0-9_\-]{1,64}$/.test(field)) return { field: name, message: 'metadata field names are 1-64 characters of A-Z, a-z, 0-9, _ and -' };
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(field)) return { field: name, message: 'metadata field names are 1-64 characters of A-Z, a-z, 0-9, _ and -' };
   if (want === null || typeof want === 'object') return { field: name, message: 'must be a string, number or boolean' };
   // Defined, not assigned: `__proto__` is a field name like any other, not the object's prototype.
-  Object.defineProperty((filter.meta ??= {}), field, { value: String(want), enumerable: true, writable: true, configurable: true });
+  filter.meta ??= {};
+  Object.defineProperty(filter.meta, field, { value: String(want), enumerable: true, writable: true, configurable: true });
   return undefined;
 }
 

@@ -34,7 +34,7 @@ export function request(url: string, o: PeerRequest = {}): Promise<PeerResponse>
       res.setEncoding('utf8');
       res.on('data', (d: string) => {
         body += d;
-        if (streaming) (res.destroy(), done());
+        if (streaming) res.destroy(), done();
       });
       res.on('end', done);
       res.on('error', () => done());

@@ -157,7 +157,10 @@ describe('prototype-named metadata keys', () => {
     };
     for (const [k, r] of Object.entries(sse)) {
       await r.until((x) => x.events.some((e) => e.id === want[k]!.at(-1)), 5000, k);
-      expect(r.events.map((e) => e.id), k).toEqual(want[k]);
+      expect(
+        r.events.map((e) => e.id),
+        k,
+      ).toEqual(want[k]);
     }
     await ws.until((c) => c.messages.some((m) => m.id === idBoth));
     expect(ws.messages.filter((m) => m.type).map((m) => m.id)).toEqual([idProto, idBoth]);

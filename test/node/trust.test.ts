@@ -100,7 +100,7 @@ describe('loopback trust: forwarded requests', () => {
 });
 
 describe('DNS rebinding: the Host header names nothing the gateway trusts', () => {
-  it('refuses publish, SSE, stats and the WebSocket upgrade when Host and Origin both carry an attacker\'s name', async () => {
+  it("refuses publish, SSE, stats and the WebSocket upgrade when Host and Origin both carry an attacker's name", async () => {
     const port = new URL(open.url).port;
     const headers = { host: `rebind.example:${port}`, origin: `http://rebind.example:${port}` };
     const pub = await publishFrom(open.url, event(), { headers });
@@ -120,7 +120,7 @@ describe('DNS rebinding: the Host header names nothing the gateway trusts', () =
     }
   });
 
-  it('with PUBLIC_URL, that name is the gateway\'s own: its Host and origin are accepted on both transports', async () => {
+  it("with PUBLIC_URL, that name is the gateway's own: its Host and origin are accepted on both transports", async () => {
     const gw = await startGateway({ PUBLIC_URL: 'https://events.example.com/base/' });
     try {
       const headers = { host: 'events.example.com', origin: 'https://events.example.com' };

@@ -59,7 +59,7 @@ export function trustChecks(t: () => Target, limits: Limits): void {
       }
     });
 
-    it('refuses DNS rebinding (Host and Origin both an attacker\'s name) on publish, SSE and stats', async () => {
+    it("refuses DNS rebinding (Host and Origin both an attacker's name) on publish, SSE and stats", async () => {
       const port = new URL(t().url).port;
       const headers = { host: `rebind.example:${port}`, origin: `http://rebind.example:${port}` };
       expect((await publishFrom(t().url, sample('cache', runMarker()), { headers })).status).toBe(403);
@@ -72,7 +72,7 @@ export function trustChecks(t: () => Target, limits: Limits): void {
       expect(await wsStatus(t(), { host: `rebind.example:${port}`, origin: `http://rebind.example:${port}` })).toBe(403);
     });
 
-    itNeeds(limits, 'knows_own_origin', 'refuses a foreign Host with no Origin (a rebinding page\'s same-origin GET) on a loopback-only gateway', async () => {
+    itNeeds(limits, 'knows_own_origin', "refuses a foreign Host with no Origin (a rebinding page's same-origin GET) on a loopback-only gateway", async () => {
       const host = `rebind.example:${new URL(t().url).port}`;
       const stats = await request(`${t().url}/api/events/stats`, { headers: { host } });
       expect(stats.status).toBe(403);
@@ -80,16 +80,21 @@ export function trustChecks(t: () => Target, limits: Limits): void {
       expect((await request(`${t().url}/api/events/stream?replay=0`, { headers: { host } })).status).toBe(403);
     });
 
-    itNeeds(limits, ['knows_own_origin', 'ws'], 'allows its own origin and, listening on loopback only with no ALLOWED_ORIGINS, loopback origins on any port, alike on SSE and WebSocket', async () => {
-      for (const origin of [t().url, 'http://localhost:3000', 'http://127.0.0.1:5173']) {
-        const r = await request(`${t().url}/api/events/stream?replay=0`, { headers: { origin } });
-        expect(r.status, origin).toBe(200);
-        expect(r.headers['access-control-allow-origin'], origin).toBe(origin);
-        expect(await wsStatus(t(), { origin }), origin).toBe(101);
-      }
-      expect((await request(`${t().url}/api/events/stream?replay=0`, { headers: { origin: 'https://evil.example' } })).status).toBe(403);
-      expect(await wsStatus(t(), { origin: 'https://evil.example' })).toBe(403);
-    });
+    itNeeds(
+      limits,
+      ['knows_own_origin', 'ws'],
+      'allows its own origin and, listening on loopback only with no ALLOWED_ORIGINS, loopback origins on any port, alike on SSE and WebSocket',
+      async () => {
+        for (const origin of [t().url, 'http://localhost:3000', 'http://127.0.0.1:5173']) {
+          const r = await request(`${t().url}/api/events/stream?replay=0`, { headers: { origin } });
+          expect(r.status, origin).toBe(200);
+          expect(r.headers['access-control-allow-origin'], origin).toBe(origin);
+          expect(await wsStatus(t(), { origin }), origin).toBe(101);
+        }
+        expect((await request(`${t().url}/api/events/stream?replay=0`, { headers: { origin: 'https://evil.example' } })).status).toBe(403);
+        expect(await wsStatus(t(), { origin: 'https://evil.example' })).toBe(403);
+      },
+    );
 
     itNeeds(limits, ['empty_origin', 'ws'], 'refuses an empty Origin alike on SSE and WebSocket', async () => {
       const r = await request(`${t().url}/api/events/stream?replay=0`, { headers: { origin: '' } });
@@ -115,7 +120,11 @@ export function trustChecks(t: () => Target, limits: Limits): void {
     it('refuses a body that is not valid UTF-8 (overlong, surrogate, past U+10FFFF) with a 400 naming the body', async () => {
       const run = runMarker();
       const [head, tail] = JSON.stringify(sample('cache', run, { note: '@@' })).split('@@');
-      for (const bytes of [[0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80]]) {
+      for (const bytes of [
+        [0xc0, 0xaf],
+        [0xed, 0xa0, 0x80],
+        [0xf4, 0x90, 0x80, 0x80],
+      ]) {
         const res = await publishFrom(t().url, Buffer.concat([Buffer.from(head!), Buffer.from(bytes), Buffer.from(tail!)]));
         expect(res.status, bytes.join(' ')).toBe(400);
         expect(res.json()).toMatchObject({ error: 'invalid_utf8', field: 'body' });
