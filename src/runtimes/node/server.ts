@@ -32,7 +32,7 @@ export async function startNodeServer(config: Config, o: { logger?: Logger; regi
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: withDirectEventStreams(gateway.app.fetch), port: config.port, hostname: config.host }, () => resolve(s as Server));
     (s as Server).once('error', reject);
-    serveWebSockets(s as Server, wss, gateway.app.fetch);
+    serveWebSockets(s as Server, wss, gateway.app.fetch, '/ws/events');
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -1,0 +1,132 @@
+/**
+ * Hostile HTTP on Node (issue 9, items 1, 4, 8, 11, 12), over real sockets:
+ * upgrade offers that are not WebSocket handshakes, HEAD and pipelining on
+ * the stream, slow requests, the asset cache, and HTTP details.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NodeServer } from '../../src/runtimes/node/server.ts';
+import { h2cOffer, RawConnection } from '../helpers/raw-http.ts';
+import { publish, sampleEvent, startGateway } from '../helpers/server.ts';
+
+/** Server-side sockets on `port` in CLOSE_WAIT (the peer has gone, nobody closed ours), from /proc/net/tcp{,6}. */
+function closeWait(port: number): number {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  let n = 0;
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[1]?.endsWith(`:${hex}`) && cols[3] === '08') n++;
+    }
+  }
+  return n;
+}
+
+function curl(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile('curl', args, { timeout: 15_000 }, (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout }));
+  });
+}
+const hasCurl = await curl(['--version']).then((r) => r.code === 0);
+
+let gw: NodeServer;
+let host: string;
+beforeAll(async () => {
+  gw = await startGateway();
+  host = new URL(gw.url).host;
+});
+afterAll(() => gw.stop());
+
+const stats = async () => (await fetch(`${gw.url}/api/events/stats`)).json() as Promise<any>;
+const active = async () => (await stats()).active_subscribers as number;
+
+describe('upgrade offers that are not WebSocket handshakes are ordinary requests (item 1)', () => {
+  it('answers an h2c offer on /health with its 200, and keeps the connection for the next request', async () => {
+    const r = await RawConnection.exchange(gw.url, h2cOffer('GET', '/health', host) + `GET /api/events/stats HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    expect(r.status).toBe(200);
+    expect(r.headers.upgrade).toBeUndefined();
+    expect(JSON.parse(r.body)).toMatchObject({ status: 'ok' });
+    const next = await r.conn.response();
+    expect(next.status).toBe(200);
+    expect(JSON.parse(next.body)).toHaveProperty('active_subscribers');
+    r.conn.destroy();
+  });
+
+  it('publishes over an h2c offer: 202, the body read as sent (Content-Length and chunked)', async () => {
+    const body = JSON.stringify(sampleEvent('cache'));
+    const r = await RawConnection.exchange(
+      gw.url,
+      h2cOffer('POST', '/api/events', host, ['Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`]) + body,
+    );
+    expect(r.status, r.body).toBe(202);
+    expect(JSON.parse(r.body).ids).toHaveLength(1);
+    const chunked = `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+    r.conn.send(h2cOffer('POST', '/api/events', host, ['Content-Type: application/json', 'Transfer-Encoding: chunked']) + chunked);
+    const again = await r.conn.response();
+    expect(again.status, again.body).toBe(202);
+    r.conn.destroy();
+  });
+
+  it('streams SSE over an h2c offer, and forgets the subscriber when the client goes: no leak, no CLOSE_WAIT', async () => {
+    const marker = `m-${Date.now()}`;
+    const conns = await Promise.all([1, 2, 3].map(() => RawConnection.open(gw.url)));
+    for (const c of conns) c.send(h2cOffer('GET', '/api/events/stream?replay=0', host, ['Accept: text/event-stream']));
+    for (const c of conns) expect((await c.streamHead()).headers['content-type']).toMatch(/^text\/event-stream/);
+    await expect.poll(active).toBe(3);
+    expect((await publish(gw.url, sampleEvent('cache', { key: marker }))).status).toBe(202);
+    for (const c of conns) await c.until(() => c.received.includes(marker), 5000, 'the event on the stream');
+    for (const c of conns) c.destroy();
+    await expect.poll(active, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => closeWait(gw.port), { timeout: 5000 }).toBe(0);
+  });
+
+  it('answers `Upgrade: websocket` without `Connection: Upgrade` on /ws/events with 426 and JSON, and on /health as usual', async () => {
+    const ws = await RawConnection.exchange(gw.url, `GET /ws/events HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    expect(ws.status).toBe(426);
+    expect(JSON.parse(ws.body)).toMatchObject({ error: 'upgrade_required', field: 'Connection' });
+    const h = await RawConnection.exchange(gw.url, `GET /health HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\n\r\n`);
+    expect(h.status).toBe(200);
+    ws.conn.destroy();
+    h.conn.destroy();
+  });
+
+  it('serves a WebSocket handshake to another path as the ordinary request it is', async () => {
+    const r = await RawConnection.exchange(
+      gw.url,
+      `GET /health HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+    );
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({ status: 'ok' });
+    r.conn.destroy();
+  });
+
+  it('never takes the route from the Host header: `Host: x/api/events/stats?` on /ws/events is a WebSocket handshake', async () => {
+    const c = await RawConnection.open(gw.url);
+    c.send(
+      'GET /ws/events?replay=0 HTTP/1.1\r\nHost: x/api/events/stats?\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    await c.until(() => c.received.includes('\r\n\r\n') || c.closed, 5000, 'an answer');
+    expect(c.rest()).not.toContain('active_subscribers');
+    expect(c.rest().split('\r\n')[0]).toMatch(/^HTTP\/1\.1 (101|400)/);
+    c.destroy();
+  });
+
+  it.runIf(hasCurl)('curl --http2: /health 200, a publish 202, and a stream forgotten when curl exits', async () => {
+    const h = await curl(['-s', '--http2', '-o', '-', '-w', '\n%{http_code}', `${gw.url}/health`]);
+    expect(h.out.trim().split('\n').pop()).toBe('200');
+    const p = await curl(['-s', '--http2', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Content-Type: application/json', '--data-binary', JSON.stringify(sampleEvent('cache')), `${gw.url}/api/events`]);
+    expect(p.out).toBe('202');
+    const s = await curl(['-s', '-N', '--http2', '--max-time', '1', '-o', '-', `${gw.url}/api/events/stream?replay=0`]);
+    expect(s.out).toContain('retry:');
+    await expect.poll(active, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => closeWait(gw.port), { timeout: 5000 }).toBe(0);
+  });
+});
