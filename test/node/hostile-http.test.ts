@@ -130,3 +130,58 @@ describe('upgrade offers that are not WebSocket handshakes are ordinary requests
     await expect.poll(() => closeWait(gw.port), { timeout: 5000 }).toBe(0);
   });
 });
+
+describe('one connection, one stream (item 4)', () => {
+  it('answers HEAD on the stream with its headers and registers no subscriber, however many come on one socket', async () => {
+    const small = await startGateway({ MAX_SUBSCRIBERS: '5' });
+    try {
+      const h = new URL(small.url).host;
+      const c = await RawConnection.open(small.url);
+      c.send(`HEAD /api/events/stream?replay=0 HTTP/1.1\r\nHost: ${h}\r\n\r\n`.repeat(50));
+      // A HEAD answer has no body whatever its headers say: read heads only.
+      await c.until(() => c.received.toString('latin1').split('HTTP/1.1 ').length - 1 === 50, 10_000, '50 HEAD answers');
+      const heads = c.received.toString('latin1').split('HTTP/1.1 ').slice(1);
+      expect(heads.every((x) => x.startsWith('200') && /content-type: text\/event-stream/i.test(x))).toBe(true);
+      expect((await (await fetch(`${small.url}/api/events/stats`)).json()).active_subscribers).toBe(0);
+      // The gateway still has room for real subscribers.
+      const s = await RawConnection.open(small.url);
+      s.send(`GET /api/events/stream?replay=0 HTTP/1.1\r\nHost: ${h}\r\n\r\n`);
+      expect((await s.streamHead()).status).toBe(200);
+      c.destroy();
+      s.destroy();
+    } finally {
+      await small.stop();
+    }
+  });
+
+  it('serves one stream per connection: what is pipelined behind it is refused, a flood closes the connection, nothing leaks', async () => {
+    const c = await RawConnection.open(gw.url);
+    const get = `GET /api/events/stream?replay=0 HTTP/1.1\r\nHost: ${host}\r\n\r\n`;
+    const body = JSON.stringify(sampleEvent('cache', { key: 'behind-stream' }));
+    const post = `POST /api/events HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    c.send(get);
+    expect((await c.streamHead()).status).toBe(200);
+    await expect.poll(active).toBe(1);
+    const publishedBefore = (await stats()).totals.published;
+    c.send(get + get + post);
+    // A fence: a publish of our own reaches the stream, so the pipelined requests have been dealt with.
+    const marker = `fence-${Date.now()}`;
+    await publish(gw.url, sampleEvent('cache', { key: marker }));
+    await c.until(() => c.received.includes(marker), 5000, 'the fence event');
+    expect(await active()).toBe(1);
+    expect((await stats()).totals.published).toBe(publishedBefore + 1); // the fence only: the pipelined publish was not served
+    c.send(get.repeat(20));
+    await c.closedByServer();
+    await expect.poll(active, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => closeWait(gw.port), { timeout: 5000 }).toBe(0);
+  });
+});
+
+describe('HTTP details (item 12)', () => {
+  it('answers two Host headers with 400 and JSON', async () => {
+    const r = await RawConnection.exchange(gw.url, `GET /health HTTP/1.1\r\nHost: ${host}\r\nHost: evil.example\r\n\r\n`);
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body)).toMatchObject({ error: 'bad_request', field: 'Host' });
+    r.conn.destroy();
+  });
+});

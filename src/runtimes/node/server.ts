@@ -12,6 +12,7 @@ import { createGateway, type Gateway } from '../../core/gateway.ts';
 import { consoleLogger, type Logger } from '../../core/logger.ts';
 import type { EventRegistry } from '../../core/registry.ts';
 import { nodeRuntime, serveWebSockets, startPings, withDirectEventStreams } from './adapter.ts';
+import { withRequestGuards } from './request-guards.ts';
 
 export interface NodeServer {
   gateway: Gateway;
@@ -30,9 +31,10 @@ export async function startNodeServer(config: Config, o: { logger?: Logger; regi
   const gateway = createGateway({ config, backend, runtime: nodeRuntime, logger: log, registry: o.registry });
   await gateway.ready;
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: withDirectEventStreams(gateway.app.fetch), port: config.port, hostname: config.host }, () => resolve(s as Server));
+    const fetch = withRequestGuards(gateway.app.fetch);
+    const s = serve({ fetch: withDirectEventStreams(fetch), port: config.port, hostname: config.host }, () => resolve(s as Server));
     (s as Server).once('error', reject);
-    serveWebSockets(s as Server, wss, gateway.app.fetch, '/ws/events');
+    serveWebSockets(s as Server, wss, fetch, '/ws/events');
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
