@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeServer } from '../../src/runtimes/node/server.ts';
+import { spawnGateway, type GatewayProcess } from '../helpers/process.ts';
 import { h2cOffer, RawConnection } from '../helpers/raw-http.ts';
 import { publish, sampleEvent, startGateway } from '../helpers/server.ts';
 
@@ -183,5 +184,69 @@ describe('HTTP details (item 12)', () => {
     expect(r.status).toBe(400);
     expect(JSON.parse(r.body)).toMatchObject({ error: 'bad_request', field: 'Host' });
     r.conn.destroy();
+  });
+});
+
+describe('WebSocket subprotocols (item 12)', () => {
+  it('selects no subprotocol, whatever the client offers', async () => {
+    const c = await RawConnection.open(gw.url);
+    c.send(
+      `GET /ws/events?replay=0 HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n` +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: graphql-ws, chat\r\n\r\n',
+    );
+    await c.until(() => c.received.includes('\r\n\r\n'), 5000, 'the handshake answer');
+    const head = c.rest().split('\r\n\r\n')[0]!;
+    expect(head.split('\r\n')[0]).toMatch(/^HTTP\/1\.1 101/);
+    expect(head.toLowerCase()).not.toContain('sec-websocket-protocol');
+    c.destroy();
+  });
+});
+
+describe('HTTP details on a small body limit (item 12)', () => {
+  // Its own process: a client in the server's own event loop would read every answer before the server could reset it.
+  let small: GatewayProcess;
+  beforeAll(async () => {
+    small = await spawnGateway({ MAX_BODY_BYTES: '65536' });
+  });
+  afterAll(async () => {
+    small.child.kill('SIGTERM');
+    await small.exited;
+  });
+
+  /** Sends an oversized publish body as fast as the socket takes it; resolves with what came back. */
+  async function oversized(headers: string[], size: number, chunked: boolean): Promise<{ response: string; error: string | undefined }> {
+    const c = await RawConnection.open(small.url);
+    c.send(`POST /api/events HTTP/1.1\r\nHost: ${new URL(small.url).host}\r\nContent-Type: application/json\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n`);
+    const piece = Buffer.alloc(65536, 0x61);
+    // Each piece is encoded as it is sent (a client no faster than the server), so the answer comes while it is still sending.
+    const frame = () => (chunked ? `${piece.length.toString(16)}\r\n${piece.toString('latin1')}\r\n` : piece.toString('latin1'));
+    let sent = 0;
+    await new Promise<void>((resolve) => {
+      const pump = () => {
+        while (sent < size && !c.socket.destroyed) {
+          sent += piece.length;
+          if (!c.socket.write(frame())) return void c.socket.once('drain', pump);
+        }
+        if (!c.socket.destroyed && chunked) c.socket.write('0\r\n\r\n');
+        resolve();
+      };
+      c.socket.once('close', () => resolve());
+      pump();
+    });
+    await c.closedByServer();
+    return { response: c.received.toString('latin1'), error: c.error };
+  }
+
+  it('an oversized chunked body with `Connection: close` gets a readable 413 before the connection ends', async () => {
+    for (let i = 0; i < 3; i++) {
+      const { response, error } = await oversized(['Transfer-Encoding: chunked', 'Connection: close'], 3_000_000, true);
+      expect(response.split('\r\n')[0], `attempt ${i}: ${error}`).toBe('HTTP/1.1 413 Payload Too Large');
+      expect(response).toContain('"error":"payload_too_large"');
+    }
+  });
+
+  it('an oversized declared Content-Length with `Connection: close` gets a readable 413 too', async () => {
+    const { response } = await oversized(['Content-Length: 3000000', 'Connection: close'], 3_000_000, false);
+    expect(response.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
   });
 });

@@ -8,10 +8,13 @@
  *   than PIPELINED_BEHIND_STREAM_MAX such requests is closed.
  * An event-stream answer that would itself wait behind another response on
  * its connection (pipelined) is cancelled and refused the same way: its
- * events could only pile up in memory.
+ * events could only pile up in memory. A request answered before its body
+ * was all read closes its connection lingering (lingering-close.ts), so
+ * that the client can read the answer.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { lingerOnClose } from './lingering-close.ts';
 
 type Fetch = (req: Request, env: any) => Response | Promise<Response>;
 
@@ -65,6 +68,10 @@ export function withRequestGuards(fetch: Fetch): Fetch {
       if (n > PIPELINED_BEHIND_STREAM_MAX) sock.destroy();
       return behindStream();
     }
-    return fetch(req, env);
+    if (inc.method === 'GET' || inc.method === 'HEAD') return fetch(req, env);
+    return Promise.resolve(fetch(req, env)).then((res) => {
+      if (!inc.complete) lingerOnClose(sock);
+      return res;
+    });
   };
 }

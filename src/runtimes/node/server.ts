@@ -26,7 +26,8 @@ export interface NodeServer {
 export async function startNodeServer(config: Config, o: { logger?: Logger; registry?: EventRegistry } = {}): Promise<NodeServer> {
   const log = o.logger ?? consoleLogger;
   const backend = await createBackend(config, log);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxWsMessageBytes, perMessageDeflate: false });
+  // eventgate speaks no subprotocol: one offered is never selected (ws would pick the first).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxWsMessageBytes, perMessageDeflate: false, handleProtocols: () => false });
   const stopPings = startPings(wss, config.wsPingMs);
   const gateway = createGateway({ config, backend, runtime: nodeRuntime, logger: log, registry: o.registry });
   await gateway.ready;
