@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assetCacheSize } from '../../src/runtimes/node/assets.ts';
 import type { NodeServer } from '../../src/runtimes/node/server.ts';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.ts';
 import { h2cOffer, RawConnection } from '../helpers/raw-http.ts';
@@ -248,5 +249,23 @@ describe('HTTP details on a small body limit (item 12)', () => {
   it('an oversized declared Content-Length with `Connection: close` gets a readable 413 too', async () => {
     const { response } = await oversized(['Content-Length: 3000000', 'Connection: close'], 3_000_000, false);
     expect(response.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
+  });
+});
+
+describe('the asset cache (item 11)', () => {
+  it('keeps only files that exist: many distinct missing names leave it as it was', async () => {
+    expect((await fetch(`${gw.url}/`)).status).toBe(200);
+    expect((await fetch(`${gw.url}/assets/app.js`)).status).toBe(200);
+    const before = assetCacheSize();
+    expect(before).toBeGreaterThanOrEqual(2);
+    const names = Array.from({ length: 1000 }, (_, i) => (i % 2 ? `/assets/missing-${i}.js` : `/client/missing-${i}.css`));
+    for (let i = 0; i < names.length; i += 100) {
+      const statuses = await Promise.all(names.slice(i, i + 100).map(async (n) => (await fetch(`${gw.url}${n}`)).status));
+      expect(statuses.every((s) => s === 404)).toBe(true);
+    }
+    expect(assetCacheSize()).toBe(before);
+    // A file read once is still served from memory.
+    expect((await fetch(`${gw.url}/assets/app.js`)).status).toBe(200);
+    expect(assetCacheSize()).toBe(before);
   });
 });

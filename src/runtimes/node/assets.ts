@@ -1,7 +1,9 @@
 /**
  * The live event page's files, read from src/ui and src/client on disk and
- * kept in memory once read. Uses only node:fs, so Bun and Deno can use it as
- * it is (RuntimeAdapter.asset).
+ * kept in memory once read. Only files that exist are kept: a name that is
+ * not there is looked up again each time (it is in the map only while its
+ * read is in flight), so asking for many missing names costs no memory.
+ * Uses only node:fs, so Bun and Deno can use it as it is (RuntimeAdapter.asset).
  */
 import { readFile } from 'node:fs/promises';
 import { ASSET_NAME } from '../../core/routes/page.ts';
@@ -15,11 +17,21 @@ export function readAsset(path: string): Promise<string | undefined> {
   if ((dir !== 'ui' && dir !== 'client') || !name || rest.length || !ASSET_NAME.test(name)) return Promise.resolve(undefined);
   let text = cache.get(path);
   if (!text) {
-    text = readFile(new URL(`${dir}/${name}`, SRC), 'utf8').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
-      throw err;
-    });
+    const read = readFile(new URL(`${dir}/${name}`, SRC), 'utf8');
+    text = read.then(
+      (t) => t,
+      (err: NodeJS.ErrnoException) => {
+        cache.delete(path);
+        if (err.code === 'ENOENT' || err.code === 'EISDIR') return undefined;
+        throw err;
+      },
+    );
     cache.set(path, text);
   }
   return text;
+}
+
+/** How many files are held (and reads in flight): for tests and the curious. */
+export function assetCacheSize(): number {
+  return cache.size;
 }
