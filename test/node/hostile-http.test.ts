@@ -11,6 +11,7 @@ import type { NodeServer } from '../../src/runtimes/node/server.ts';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.ts';
 import { h2cOffer, RawConnection } from '../helpers/raw-http.ts';
 import { publish, sampleEvent, startGateway } from '../helpers/server.ts';
+import { WsClient } from '../helpers/ws.ts';
 
 /** Server-side sockets on `port` in CLOSE_WAIT (the peer has gone, nobody closed ours), from /proc/net/tcp{,6}. */
 function closeWait(port: number): number {
@@ -267,5 +268,88 @@ describe('the asset cache (item 11)', () => {
     // A file read once is still served from memory.
     expect((await fetch(`${gw.url}/assets/app.js`)).status).toBe(200);
     expect(assetCacheSize()).toBe(before);
+  });
+});
+
+describe('slow requests and the connection cap (item 8)', () => {
+  let slow: NodeServer;
+  let h: string;
+  beforeAll(async () => {
+    slow = await startGateway({ HEADERS_TIMEOUT_MS: '500', BODY_TIMEOUT_MS: '1000', MAX_CONNECTIONS: '6' });
+    h = new URL(slow.url).host;
+  });
+  afterAll(() => slow.stop());
+
+  /** Sends `bytes` one byte every 100 ms until the server closes; resolves with the answer and how long it took. */
+  async function trickle(head: string, bytes: string): Promise<{ res: string; ms: number }> {
+    const c = await RawConnection.open(slow.url);
+    const t0 = Date.now();
+    c.send(head);
+    let i = 0;
+    const timer = setInterval(() => c.socket.writable && c.send(bytes[i++ % bytes.length]!), 100);
+    try {
+      await c.closedByServer(8000);
+    } finally {
+      clearInterval(timer);
+    }
+    return { res: c.received.toString('latin1'), ms: Date.now() - t0 };
+  }
+
+  it('answers trickled headers with 408 and JSON once HEADERS_TIMEOUT_MS has passed, and closes', async () => {
+    const { res, ms } = await trickle(`GET /health HTTP/1.1\r\nHost: ${h}\r\nX-Slow: `, 'abcdefgh');
+    expect(res.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+    expect(JSON.parse(res.slice(res.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: 'request_timeout' });
+    expect(ms).toBeGreaterThanOrEqual(500);
+    expect(ms).toBeLessThan(2500);
+  });
+
+  it('answers a connection that sends nothing with 408 after HEADERS_TIMEOUT_MS', async () => {
+    const c = await RawConnection.open(slow.url);
+    await c.closedByServer(5000);
+    expect(c.received.toString('latin1').split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+  });
+
+  it('answers a body sent one byte at a time with 408 once BODY_TIMEOUT_MS has passed, while open streams and WebSockets go on', async () => {
+    const sse = await RawConnection.open(slow.url);
+    sse.send(`GET /api/events/stream?replay=0 HTTP/1.1\r\nHost: ${h}\r\n\r\n`);
+    expect((await sse.streamHead()).status).toBe(200);
+    const ws = await WsClient.open(`${slow.url.replace('http', 'ws')}/ws/events?replay=0`);
+    const { res, ms } = await trickle(`POST /api/events HTTP/1.1\r\nHost: ${h}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n`, ' ');
+    expect(res.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+    expect(ms).toBeGreaterThanOrEqual(1000);
+    expect(ms).toBeLessThan(3000);
+    // Both limits have passed; the stream and the WebSocket still deliver.
+    const marker = `after-timeouts-${Date.now()}`;
+    expect((await publish(slow.url, sampleEvent('cache', { key: marker }))).status).toBe(202);
+    await sse.until(() => sse.received.includes(marker), 5000, 'the event on the stream');
+    await ws.until((x) => x.messages.some((m) => m.metadata?.key === marker));
+    expect(sse.closed).toBe(false);
+    expect(ws.closeCode).toBeUndefined();
+    sse.destroy();
+    ws.ws.terminate();
+  });
+
+  it('answers a request on a connection past MAX_CONNECTIONS with 503 and JSON, and serves again once one closes', async () => {
+    // Its own gateway, spoken to only over these raw connections (fetch would keep pooled ones open).
+    const capped = await startGateway({ MAX_CONNECTIONS: '3' });
+    try {
+      const ch = new URL(capped.url).host;
+      const health = `GET /health HTTP/1.1\r\nHost: ${ch}\r\n\r\n`;
+      const open = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await RawConnection.exchange(capped.url, health);
+        expect(r.status).toBe(200);
+        open.push(r.conn);
+      }
+      const extra = await RawConnection.exchange(capped.url, health);
+      expect(extra.status).toBe(503);
+      expect(JSON.parse(extra.body)).toMatchObject({ error: 'too_many_connections' });
+      await extra.conn.closedByServer();
+      open[0]!.destroy();
+      await expect.poll(async () => (await RawConnection.exchange(capped.url, health)).status, { timeout: 5000 }).toBe(200);
+      for (const c of open) c.destroy();
+    } finally {
+      await capped.stop();
+    }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Requests refused on Node before the app sees them, and the rule that a
  * connection carries at most one live event stream:
+ * - a connection past MAX_CONNECTIONS (http-limits.ts): 503, and it closes;
  * - two Host headers: 400 (RFC 9112 §3.2; Node keeps only the first);
  * - anything that arrives on a connection behind its open event stream:
  *   409, queued behind the stream, and never served (no subscriber, no
@@ -14,6 +15,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { overConnectionCap } from './http-limits.ts';
 import { lingerOnClose } from './lingering-close.ts';
 
 type Fetch = (req: Request, env: any) => Response | Promise<Response>;
@@ -61,6 +63,9 @@ export function withRequestGuards(fetch: Fetch): Fetch {
   return (req, env) => {
     const inc = (env as { incoming?: IncomingMessage } | undefined)?.incoming;
     if (!inc) return fetch(req, env);
+    if (overConnectionCap(inc.socket)) {
+      return json(503, { error: 'too_many_connections', message: 'this gateway serves at most MAX_CONNECTIONS connections; try again later' }, true);
+    }
     if (hostCount(inc) > 1) return json(400, { error: 'bad_request', field: 'Host', message: 'a request carries exactly one Host header' }, true);
     const sock = inc.socket as Marked;
     if (hasLiveStream(sock)) {

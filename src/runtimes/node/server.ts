@@ -12,6 +12,7 @@ import { createGateway, type Gateway } from '../../core/gateway.ts';
 import { consoleLogger, type Logger } from '../../core/logger.ts';
 import type { EventRegistry } from '../../core/registry.ts';
 import { nodeRuntime, serveWebSockets, startPings, withDirectEventStreams } from './adapter.ts';
+import { answerClientErrors, capConnections, httpServerOptions } from './http-limits.ts';
 import { withRequestGuards } from './request-guards.ts';
 
 export interface NodeServer {
@@ -33,13 +34,14 @@ export async function startNodeServer(config: Config, o: { logger?: Logger; regi
   await gateway.ready;
   const server = await new Promise<Server>((resolve, reject) => {
     const fetch = withRequestGuards(gateway.app.fetch);
-    const s = serve({ fetch: withDirectEventStreams(fetch), port: config.port, hostname: config.host }, () => resolve(s as Server));
+    const s = serve({ fetch: withDirectEventStreams(fetch), port: config.port, hostname: config.host, serverOptions: httpServerOptions(config) }, () =>
+      resolve(s as Server),
+    );
     (s as Server).once('error', reject);
+    answerClientErrors(s as Server);
+    capConnections(s as Server, config.maxConnections);
     serveWebSockets(s as Server, wss, fetch, '/ws/events');
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0; // streams are long-lived
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   let stopping: Promise<void> | undefined;
