@@ -50,10 +50,38 @@ export interface ReadyControl {
   head: string | null;
 }
 
+/**
+ * The answer to a client's filter op. It echoes the filter as the gateway
+ * read it when that is at most ACK_FILTER_ECHO_BYTES of JSON; a larger
+ * filter is acknowledged by its size (`filter_bytes`) instead, so an answer
+ * is never as large as what a client sent.
+ */
 export interface AckControl {
   control: 'ack';
   op: string;
   filter?: unknown;
+  filter_bytes?: number;
+}
+
+/** Longest filter (JSON text) an ack echoes. */
+export const ACK_FILTER_ECHO_BYTES = 1024;
+
+export interface PongControl {
+  control: 'pong';
+}
+
+/**
+ * The store could not serve the history a new subscriber asked for: the
+ * stream ends (WebSocket: close 1013), and the client reconnects with the
+ * same Last-Event-ID after `retry_ms` to get its replay then. Nothing was
+ * delivered to it, so nothing is lost.
+ */
+export interface UnavailableControl {
+  control: 'unavailable';
+  /** The cursor to reconnect with (what was asked), or null when none was. */
+  last_event_id: string | null;
+  retry_ms: number;
+  message: string;
 }
 
 export interface ErrorControl {
@@ -63,7 +91,21 @@ export interface ErrorControl {
   message: string;
 }
 
-export type Control = GapControl | DroppedControl | OverflowControl | ShutdownControl | ReadyControl | AckControl | ErrorControl;
+export type Control =
+  | GapControl
+  | DroppedControl
+  | OverflowControl
+  | ShutdownControl
+  | UnavailableControl
+  | ReadyControl
+  | AckControl
+  | PongControl
+  | ErrorControl;
+
+/** Controls after which a stream ends: on WebSocket the close code says it instead of a message. */
+export function isFinal(c: Control): boolean {
+  return c.control === 'overflow' || c.control === 'shutdown' || c.control === 'unavailable';
+}
 
 /** A comment-only keep-alive (SSE); WebSocket uses protocol pings instead. */
 export const HEARTBEAT = Symbol('heartbeat');
