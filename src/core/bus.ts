@@ -212,12 +212,18 @@ export class Bus {
     return sub;
   }
 
-  /** Changes a live subscriber's filter; applies to events published from now on. */
-  setFilter(sub: Subscriber<any>, filter: Filter): void {
-    if (!this.#subs.has(sub.id)) return;
-    this.#leave(sub);
-    sub.setFilter(filter);
-    this.#join(sub);
+  /**
+   * Changes a live subscriber's filter; applies to events published from now
+   * on. Returns the cursor of the head at the change (null when empty).
+   */
+  setFilter(sub: Subscriber<any>, filter: Filter): string | null {
+    if (this.#subs.has(sub.id)) {
+      this.#leave(sub);
+      sub.setFilter(filter);
+      this.#join(sub);
+    }
+    const w = this.backend.window();
+    return w.head > 0 ? formatCursor(w.epoch, w.head) : null;
   }
 
   #join(sub: Subscriber<any>): void {

@@ -12,6 +12,7 @@ import type { WSContext } from 'hono/ws';
 import { upgradeWebSocket, websocket as honoWebsocket } from 'hono/bun';
 import type { Config } from '../server-config.ts';
 import type { RuntimeAdapter } from '../../core/runtime.ts';
+import type { WsBatch } from '../../core/ws-batch.ts';
 import { readAsset } from '../node/assets.ts';
 import { WS_CLOSE } from '../../core/routes/ws.ts';
 
@@ -72,10 +73,10 @@ function sendFrom(raw: BunSocket, messages: string[], from: number): Promise<voi
   }
 }
 
-function sendBatch(ws: WSContext, messages: string[]): Promise<void> | void {
+function sendBatch(ws: WSContext, batch: WsBatch): Promise<void> | void {
   const raw = ws.raw as BunSocket;
   if (raw.readyState !== 1) return;
-  return sendFrom(raw, messages, 0);
+  return sendFrom(raw, batch.texts, 0);
 }
 
 function server(c: Context): BunServer | undefined {
