@@ -8,7 +8,7 @@
  * Replay never races live delivery: a new subscriber is registered first
  * (it holds live events aside itself), history after its cursor is read and
  * queued page by page, then the held events newer than the last replayed
- * one follow. At most `replaySlots` replays read history at once. A replay
+ * one follow. At most `replaySlots` pages of history are read at once. A replay
  * whose read fails ends its subscriber with an `unavailable` signal: the
  * client reconnects with the same cursor and loses nothing.
  */
@@ -36,9 +36,9 @@ export interface BusOptions {
   replayDefault: number;
   /** Upper bound on any replay (the history size). */
   replayMax: number;
-  /** Replays reading history at once; the others wait their turn. Default 4. */
+  /** Pages of history read at once by all replays together; the others wait their turn. Default 2. */
   replaySlots?: number;
-  /** History entries read per page of a replay. Default 256. */
+  /** History entries read per page of a replay. Default 128. */
   replayPage?: number;
   /** How long a client whose replay failed is told to wait before reconnecting (jittered up to twice that). Default 2000. */
   unavailableRetryMs?: number;
@@ -108,14 +108,14 @@ export class Bus {
   constructor(backend: Backend, o: BusOptions) {
     this.backend = backend;
     this.#o = o;
-    this.#gate = new ReplayGate(o.replaySlots ?? 4);
+    this.#gate = new ReplayGate(o.replaySlots ?? 2);
   }
 
   get running(): boolean {
     return this.#running;
   }
 
-  /** Replays reading history now, and waiting for a slot. */
+  /** Replay reads of history in flight now, and waiting for a slot. */
   get replays(): { running: number; waiting: number } {
     return { running: this.#gate.running, waiting: this.#gate.waiting };
   }
@@ -247,13 +247,12 @@ export class Bus {
   }
 
   async #replay(sub: Subscriber<any>, cursor: string | null, latest: number): Promise<void> {
-    const release = await this.#gate.acquire();
     try {
-      if (sub.ended) return;
       const match = compileFilter(sub.filter);
+      const gate = this.#gate;
       const { replayed, window } = await replay(
         this.backend,
-        { cursor, latest, max: this.#o.replayMax, page: this.#o.replayPage ?? 256, match: (e) => match(e.event) },
+        { cursor, latest, max: this.#o.replayMax, page: this.#o.replayPage ?? 128, match: (e) => match(e.event), gate: (read) => gate.run(read) },
         {
           gap: (g) => sub.control(g),
           event: (env) => sub.pushReplay(env),
@@ -275,8 +274,6 @@ export class Bus {
         retry_ms: base + Math.floor(Math.random() * base),
         message: 'the event store could not serve history for this subscription; reconnect with the same Last-Event-ID after retry_ms',
       });
-    } finally {
-      release();
     }
   }
 

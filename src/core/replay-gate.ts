@@ -1,8 +1,10 @@
 /**
- * A cap on replays in flight: each replay takes a slot for as long as it
- * reads history, and waits (first come, first served) while all are taken.
- * However many subscribers arrive with old cursors at once, the store is
- * asked for at most `slots` pages at a time, so publishes and live delivery
+ * A cap on replay reads in flight: each read of history (one page) takes a
+ * slot, and waits (first come, first served) while all are taken. A replay
+ * of many pages queues again for each page, so a short replay is never
+ * stuck behind a long one. However many subscribers arrive with old cursors
+ * at once, the store is asked for at most `slots` pages at a time, and the
+ * gateway decodes at most that many at once, so publishes and live delivery
  * always get their turn.
  */
 export class ReplayGate {
@@ -15,12 +17,22 @@ export class ReplayGate {
     this.#slots = slots;
   }
 
-  /** Replays running now, and waiting for a slot. */
+  /** Reads running now, and waiting for a slot. */
   get running(): number {
     return this.#busy;
   }
   get waiting(): number {
     return this.#waiting.length;
+  }
+
+  /** Runs `read` in a slot. */
+  async run<R>(read: () => Promise<R>): Promise<R> {
+    const release = await this.acquire();
+    try {
+      return await read();
+    } finally {
+      release();
+    }
   }
 
   /** Resolves with the function that gives the slot back (call it exactly once). */

@@ -36,6 +36,8 @@ export interface ReplayRequest {
   /** Entries read per page. */
   page: number;
   match: (e: Envelope) => boolean;
+  /** Runs each read of the store (a cap on reads in flight). */
+  gate: <R>(read: () => Promise<R>) => Promise<R>;
 }
 
 /** Runs one replay into `sink`; resolves with how many events were replayed and the window at the start. */
@@ -43,7 +45,7 @@ export async function replay(backend: Backend, r: ReplayRequest, sink: ReplaySin
   const c = r.cursor === null ? undefined : parseCursor(r.cursor);
   if (!c) {
     // No cursor, or one that is not ours: the newest matching events, without scanning for the cursor.
-    const { events, window } = await backend.readLatest(Math.min(Math.max(0, r.latest), r.max), r.match);
+    const { events, window } = await r.gate(() => backend.readLatest(Math.min(Math.max(0, r.latest), r.max), r.match));
     if (r.cursor !== null) {
       const g = gapControl(r.cursor, 'invalid', null, `the cursor is not one this gateway issued; replaying the newest ${events.length} matching events instead`);
       g.resume_from = events[0]?.event.id ?? null;
@@ -57,11 +59,11 @@ export async function replay(backend: Backend, r: ReplayRequest, sink: ReplaySin
   // store can be ahead of this instance's view, or on a new epoch).
   let win = backend.window();
   let p = plan(r.cursor!, c, win);
-  let read = await backend.readAfter(p.after, r.page);
+  let read = await r.gate(() => backend.readAfter(p.after, r.page));
   for (let tries = 0; tries < 2 && plan(r.cursor!, c, read.window).gap?.reason !== p.gap?.reason; tries++) {
     win = read.window;
     p = plan(r.cursor!, c, win);
-    read = await backend.readAfter(p.after, r.page);
+    read = await r.gate(() => backend.readAfter(p.after, r.page));
   }
   const start = read.window;
   let expected = p.after + 1;
@@ -88,7 +90,7 @@ export async function replay(backend: Backend, r: ReplayRequest, sink: ReplaySin
     sink.page();
     const last = read.events.at(-1);
     if (sink.stopped || replayed >= r.max || !last || read.events.length < r.page || last.offset >= start.head) break;
-    read = await backend.readAfter(last.offset, r.page);
+    read = await r.gate(() => backend.readAfter(last.offset, r.page));
     if (read.window.epoch !== start.epoch) throw new Error('eventgate: the store changed epoch during a replay');
   }
   return { replayed, window: start };

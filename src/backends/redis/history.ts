@@ -14,7 +14,7 @@ import { decodeEntry } from './decode.ts';
 import { parseReadReply, type ReadReply } from './reply.ts';
 
 /** Entries read per page when looking for the newest matching events. */
-export const LATEST_PAGE = 256;
+export const LATEST_PAGE = 128;
 
 export interface HistoryOptions {
   /** The connection to read on, ready; throws BackendUnavailableError when there is none. */
