@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { sseCodec } from '../../src/core/codec.ts';
 import type { Control } from '../../src/core/control.ts';
 import { Envelope, type SystemEvent } from '../../src/core/event.ts';
+import type { Filter } from '../../src/core/filter.ts';
 import { encodeSseEvent, SSE_HEARTBEAT, SseFieldError, sseOpening } from '../../src/core/sse.ts';
 import { params } from './seed.ts';
 
@@ -38,8 +39,8 @@ const control: fc.Arbitrary<Control> = fc.oneof(
   fc.record({ control: fc.constant('dropped' as const), count: fc.nat(), from: text, to: text, message: text }),
   fc.record({ control: fc.constant('overflow' as const), queued_events: fc.nat(), queued_bytes: fc.nat(), last_event_id: cursorOrNull, message: text }),
   fc.record({ control: fc.constant('shutdown' as const), retry_ms: fc.nat(100_000), message: text }),
-  fc.record({ control: fc.constant('ready' as const), filter: json, replayed: fc.nat(), head: cursorOrNull }),
-  fc.record({ control: fc.constant('ack' as const), op: text, filter: json }),
+  fc.record({ control: fc.constant('ready' as const), filter: fc.constantFrom<Filter[]>({}, { types: ['cache'], meta: { 'a\r': 'x\n' } }), replayed: fc.nat(), head: cursorOrNull }),
+  fc.record({ control: fc.constant('ack' as const), op: text, filter: fc.constant<Filter>({ min_severity: 'warning' }) }),
   fc.record({ control: fc.constant('error' as const), error: text, field: text, message: text }),
 );
 const item = fc.oneof(event.map((e) => ({ e })), control.map((c) => ({ c })), fc.constant({ beat: true }));
