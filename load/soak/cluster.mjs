@@ -3,7 +3,7 @@
 // machine's Redis is never touched), the second reaching it through a TCP
 // proxy that a fault can cut. Gateways are restartable on the same port and
 // report heap and RSS over IPC (heap-probe.mjs); all on loopback.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,6 +87,9 @@ export async function startCluster(o, say) {
     IDEMPOTENCY_TTL_MS: '300000',
   };
   delete process.env.REDIS_URL;
+  // What `npm start` runs first (prestart): the web assets, when they are missing or stale.
+  const buildWeb = path.join(ROOT, 'scripts/build-web.mjs');
+  if (!o.url && fs.existsSync(buildWeb)) execFileSync(process.execPath, [buildWeb, '--if-stale'], { cwd: ROOT, stdio: 'ignore' });
   const c = { gateways: [], redis: null, proxy: null, down: new Set() };
   if (o.url) {
     c.external = o.url.replace(/\/$/, '');

@@ -8,6 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackendUnavailableError, type Backend, type StreamBreak } from '../../src/core/store.ts';
 import type { Envelope, NewEvent } from '../../src/core/event.ts';
+import { historyProperty } from './history.property.ts';
 import { idempotencyContract } from './idempotency.contract.ts';
 
 export interface ContractHarness {
@@ -216,4 +217,5 @@ export function backendContract(name: string, h: ContractHarness): void {
     });
   });
   idempotencyContract(name, h, opened);
+  historyProperty(name, h, opened);
 }
