@@ -127,21 +127,13 @@ export class Bus {
   }
 
   /** Stores a batch (atomically) and fans it out; resolves with the stored envelopes. */
-  async publish(events: NewEvent[]): Promise<Envelope[]> {
-    try {
-      const envs = await this.backend.append(events);
-      this.counters.published += envs.length;
-      return envs;
-    } catch (err) {
-      this.counters.publish_failures += events.length;
-      throw err;
-    }
+  publish(events: NewEvent[]): Promise<Envelope[]> {
+    return this.publishOnce(events, undefined).then((r) => (r.kind === 'stored' ? r.value : []));
   }
-
-  /** `publish` with an Idempotency-Key claim (core/idempotency.ts): a repeat or a conflict stores nothing. */
-  async publishOnce(events: NewEvent[], claim: IdempotencyClaim): Promise<OnceResult<Envelope[]>> {
+  /** `publish` under an Idempotency-Key claim (core/idempotency.ts): a repeat or a conflict stores nothing. */
+  async publishOnce(events: NewEvent[], claim: IdempotencyClaim | undefined): Promise<OnceResult<Envelope[]>> {
     try {
-      const r = await this.backend.appendOnce(events, claim);
+      const r: OnceResult<Envelope[]> = claim ? await this.backend.appendOnce(events, claim) : { kind: 'stored', value: await this.backend.append(events) };
       if (r.kind === 'stored') this.counters.published += r.value.length;
       return r;
     } catch (err) {
