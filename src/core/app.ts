@@ -84,6 +84,7 @@ export function createApp(deps: AppDeps): Hono<any> {
   const upgrade = runtime.upgradeWebSocket;
   if (upgrade) {
     const session = { bus, knownTypes, maxWsMessageBytes: config.maxWsMessageBytes, ws: runtime.ws };
+    runtime.ws?.sessions?.((spec) => wsSession(session, spec));
     app.get(
       '/ws/events',
       origin,

@@ -4,15 +4,31 @@
  * onto this in one thin file under src/runtimes/.
  */
 import type { Context } from 'hono';
-import type { UpgradeWebSocket, WSContext } from 'hono/ws';
+import type { UpgradeWebSocket, WSContext, WSEvents } from 'hono/ws';
+import type { SubscriptionSpec } from './subscription.ts';
+import type { WsBatch } from './ws-batch.ts';
+
+/**
+ * Bytes a WebSocket may have buffered in its socket past which the sender
+ * waits for it to drain (every runtime that can see them uses this one mark).
+ */
+export const WS_SOCKET_HWM = 1 << 20;
 
 export interface WsCapabilities {
   /**
-   * Sends a run of text messages; returns a promise when the socket has
-   * more buffered than it should and the caller must wait before sending more.
+   * Sends a run of text messages (`batch.texts`; the batch also says which
+   * are shared among subscribers and where the client stands after them);
+   * returns a promise when the socket has more buffered than it should and
+   * the caller must wait before sending more.
    * Default: `ws.send` per message, no backpressure signal.
    */
-  sendBatch?(ws: WSContext, messages: string[]): Promise<void> | void;
+  sendBatch?(ws: WSContext, batch: WsBatch): Promise<void> | void;
+  /**
+   * Given once, when the app is built: how to make the session of a
+   * subscription, for runtimes that rebuild sessions themselves (Workers,
+   * after hibernation).
+   */
+  sessions?(open: (spec: SubscriptionSpec) => WSEvents): void;
   /** Whether the runtime reports socket backpressure (else queues are bounded by the subscriber's mark alone). */
   backpressure: boolean;
 }

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe } from 'vitest';
 import { filterChecks } from './checks/filters.ts';
+import { hostileChecks } from './checks/hostile.ts';
 import { operationChecks, shutdownChecks } from './checks/operations.ts';
 import { pageChecks } from './checks/page.ts';
 import { publishChecks } from './checks/publish.ts';
@@ -51,6 +52,7 @@ export function conformance(name: string, limits: Limits, start: (env: Record<st
     operationChecks(t, limits);
     pageChecks(t);
     slowConsumerChecks(t, limits);
+    hostileChecks(t, limits);
     shutdownChecks(t, limits);
   });
   against(`conformance: ${name}, trust`, name, () => start(TRUST_ENV), (t) => trustChecks(t, limits));
