@@ -33,6 +33,10 @@ const workers: RuntimeEntry = {
     ws_protocol_pings: 'a Worker cannot send WebSocket protocol pings; the runtime watches the connection itself, and {"op":"ping"} is answered by the runtime without waking the object',
     ws_backpressure: 'Workers expose no WebSocket bufferedAmount or send callback: what is sent is buffered by the runtime, unseen, so a stalled WebSocket reader is never reported behind (use SSE, which is pulled at the reader\'s pace, for consumers that may stall)',
     exit_on_bad_config: 'wrangler does not run the Worker at start, so nothing can refuse there: the hub answers every request with 500 {"error":"bad_config","field":<the variable>} instead (test/workers/hibernation.test.ts)',
+    host_header_refused: 'wrangler dev answers a request with two Host headers, or a Host that is not host[:port], with 500 before the Worker runs (never with the route the Host names)',
+    ws_needs_connection_upgrade: 'workerd upgrades `Upgrade: websocket` without `Connection: Upgrade`, before the Worker can refuse it',
+    headers_timeout: 'a Worker sees a request only once its headers are in and cannot set a limit on them; wrangler dev answers trickled headers with no 408 (on Cloudflare the edge decides)',
+    body_timeout: 'workerd offers a Worker no limit on how long a body may take, and wrangler dev answers a trickled body with no 408 (on Cloudflare the edge decides)',
     sigterm_drain: 'a Durable Object gets no signal before it goes: on a deploy or eviction the runtime closes its WebSockets and streams, and clients resume with Last-Event-ID from the history kept in storage',
   },
 };

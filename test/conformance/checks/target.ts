@@ -21,6 +21,10 @@ export type Capability =
   | 'sigterm_drain'
   /** The process refuses to start on a bad configuration value: exit code 1 and a message naming the variable. */
   | 'exit_on_bad_config'
+  /** A Host header that is not one `host[:port]` (two of them, or `x/api/events/stats?`) gets 400. */
+  | 'host_header_refused'
+  /** `Upgrade: websocket` without `Connection: Upgrade` is not upgraded: 426 with JSON. */
+  | 'ws_needs_connection_upgrade'
   /** A request carrying an h2c upgrade offer (curl --http2) has its body read like any other. */
   | 'h2c_offer_body'
   /** Request headers that trickle in (or never come) get 408 once HEADERS_TIMEOUT_MS has passed. */
