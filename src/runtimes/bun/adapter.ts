@@ -14,6 +14,7 @@ import { upgradeWebSocket as honoUpgradeWebSocket, websocket as honoWebsocket } 
 import { handshakeRefusal } from '../web-request-checks.ts';
 import type { Config } from '../server-config.ts';
 import type { RuntimeAdapter } from '../../core/runtime.ts';
+import type { WsBatch } from '../../core/ws-batch.ts';
 import { readAsset } from '../node/assets.ts';
 import { WS_CLOSE } from '../../core/routes/ws.ts';
 
@@ -77,10 +78,10 @@ function sendFrom(raw: BunSocket, messages: string[], from: number): Promise<voi
   }
 }
 
-function sendBatch(ws: WSContext, messages: string[]): Promise<void> | void {
+function sendBatch(ws: WSContext, batch: WsBatch): Promise<void> | void {
   const raw = ws.raw as BunSocket;
   if (raw.readyState !== 1) return;
-  return sendFrom(raw, messages, 0);
+  return sendFrom(raw, batch.texts, 0);
 }
 
 function server(c: Context): BunServer | undefined {

@@ -64,6 +64,7 @@ export async function startBunServer(config: Config, o: { logger?: Logger; regis
       return Response.json({ error: 'internal', message: 'internal error' }, { status: 500 });
     },
   });
+  gateway.listening([{ hostname: config.host, port: server.port }]); // its own origins, and whether it is loopback-only
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   let stopping: Promise<void> | undefined;
   return {

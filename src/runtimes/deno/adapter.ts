@@ -11,7 +11,8 @@
 import type { Context } from 'hono';
 import { defineWebSocketHelper, WSContext, type UpgradeWebSocket } from 'hono/ws';
 import type { Config } from '../server-config.ts';
-import type { RuntimeAdapter } from '../../core/runtime.ts';
+import { WS_SOCKET_HWM, type RuntimeAdapter } from '../../core/runtime.ts';
+import type { WsBatch } from '../../core/ws-batch.ts';
 import { readAsset } from '../node/assets.ts';
 import { handshakeRefusal } from '../web-request-checks.ts';
 
@@ -24,8 +25,6 @@ interface DenoUpgrade {
   upgradeWebSocket(req: Request, options: { idleTimeout: number; protocol?: string }): { socket: WebSocket; response: Response };
 }
 
-/** Bytes buffered in a socket past which the sender waits for it to drain. */
-const WS_SOCKET_HWM = 1 << 20;
 /** How often a waiting sender looks at the socket again. */
 const DRAIN_POLL_MS = 10;
 
@@ -39,10 +38,10 @@ function belowMark(raw: WebSocket): Promise<void> {
   });
 }
 
-function sendBatch(ws: WSContext, messages: string[]): Promise<void> | void {
+function sendBatch(ws: WSContext, batch: WsBatch): Promise<void> | void {
   const raw = ws.raw as WebSocket;
   if (raw.readyState !== WebSocket.OPEN) return;
-  for (const m of messages) raw.send(m);
+  for (const m of batch.texts) raw.send(m);
   if (raw.bufferedAmount >= WS_SOCKET_HWM) return belowMark(raw);
 }
 

@@ -61,6 +61,7 @@ export async function startDenoServer(config: Config, o: { logger?: Logger; regi
   );
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const port = server.addr.port;
+  gateway.listening([{ hostname: config.host, port }]); // its own origins, and whether it is loopback-only
   let stopping: Promise<void> | undefined;
   return {
     gateway,

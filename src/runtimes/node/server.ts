@@ -43,6 +43,7 @@ export async function startNodeServer(config: Config, o: { logger?: Logger; regi
     serveWebSockets(s as Server, wss, fetch, '/ws/events');
   });
   const port = (server.address() as AddressInfo).port;
+  gateway.listening([{ hostname: config.host, port }]); // its own origins, and whether it is loopback-only
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   let stopping: Promise<void> | undefined;
   return {

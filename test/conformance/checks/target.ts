@@ -25,6 +25,10 @@ export type Capability =
   | 'host_header_refused'
   /** `Upgrade: websocket` without `Connection: Upgrade` is not upgraded: 426 with JSON. */
   | 'ws_needs_connection_upgrade'
+  /** The gateway knows where it listens: its own origin, loopback origins while it listens on loopback only, and the Host check. */
+  | 'knows_own_origin'
+  /** A header with an empty value (`Origin:`) reaches the gateway as sent. */
+  | 'empty_origin'
   /** A request carrying an h2c upgrade offer (curl --http2) has its body read like any other. */
   | 'h2c_offer_body'
   /** Request headers that trickle in (or never come) get 408 once HEADERS_TIMEOUT_MS has passed. */
