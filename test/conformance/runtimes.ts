@@ -30,11 +30,16 @@ export const runtimes = {
   bun: {
     name: 'bun',
     command: () => ['npm', 'run', 'start:bun'],
-    limits: {},
+    limits: {
+      headers_timeout: 'Bun.serve has no setting for how long request headers may take; it drops a connection whose headers are not in after about 10 s, with no answer',
+    },
   },
   deno: {
     name: 'deno',
     command: () => ['npm', 'run', 'start:deno'],
-    limits: {},
+    limits: {
+      headers_timeout: 'Deno.serve has no time limit for request headers and hands the app nothing before they are all in, so trickled headers hold the connection',
+      h2c_offer_body: 'Deno.serve holds back the body of a request that carries an upgrade offer ("Cannot read request body as underlying resource unavailable"), so a publish sent by curl --http2 gets 400',
+    },
   },
 } satisfies Record<string, RuntimeEntry>;

@@ -110,7 +110,7 @@ describe('upgrade offers that are not WebSocket handshakes are ordinary requests
     r.conn.destroy();
   });
 
-  it('never takes the route from the Host header: `Host: x/api/events/stats?` on /ws/events is a WebSocket handshake', async () => {
+  it('never takes the route from the Host header: `Host: x/api/events/stats?` on /ws/events is a WebSocket handshake (or refused), never the stats', async () => {
     const c = await RawConnection.open(gw.url);
     c.send(
       'GET /ws/events?replay=0 HTTP/1.1\r\nHost: x/api/events/stats?\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +

@@ -100,9 +100,42 @@ const upgradeWebSocket = ((createEvents: any, options: any) => {
   return async (c: Context, next: () => Promise<void>) => handshakeRefusal(c.req.raw, { refuseSubprotocols: true }) ?? inner(c, next);
 }) as UpgradeWebSocket<any, any>;
 
+/** Most bytes of an oversized body read (and dropped) before its 413 is sent anyway. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The request body, at most `limit` bytes (undefined past it). An oversized
+ * body is read to its end (up to DRAIN_MAX_BYTES) and dropped before the
+ * caller answers 413: Bun resets a connection that closes with body bytes
+ * unread (`Connection: close`), and the reset would destroy the 413 before
+ * the client reads it.
+ */
+async function readBodyDraining(req: Request, limit: number): Promise<Uint8Array | undefined> {
+  if (!req.body) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > DRAIN_MAX_BYTES) {
+      await reader.cancel().catch(() => {});
+      break;
+    }
+    if (total <= limit) parts.push(value);
+  }
+  if (total > limit) return undefined;
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) all.set(p, at), (at += p.byteLength);
+  return all;
+}
+
 export const bunRuntime: RuntimeAdapter = {
   name: 'bun',
   upgradeWebSocket,
+  readBody: (c, limit) => readBodyDraining(c.req.raw, limit),
   remoteAddress: (c) => server(c)?.requestIP(c.req.raw)?.address,
   ws: { sendBatch, backpressure: true },
   asset: readAsset,

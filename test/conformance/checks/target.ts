@@ -21,6 +21,10 @@ export type Capability =
   | 'sigterm_drain'
   /** The process refuses to start on a bad configuration value: exit code 1 and a message naming the variable. */
   | 'exit_on_bad_config'
+  /** A Host header that is not one `host[:port]` (two of them, or `x/api/events/stats?`) gets 400. */
+  | 'host_header_refused'
+  /** `Upgrade: websocket` without `Connection: Upgrade` is not upgraded: 426 with JSON. */
+  | 'ws_needs_connection_upgrade'
   /** The gateway knows where it listens: its own origin, loopback origins while it listens on loopback only, and the Host check. */
   | 'knows_own_origin'
   /** A header with an empty value (`Origin:`) reaches the gateway as sent. */
