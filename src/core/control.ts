@@ -35,6 +35,16 @@ export interface OverflowControl {
   message: string;
 }
 
+export function overflowControl(lost: number, bytes: number, last: string | null): OverflowControl {
+  return {
+    control: 'overflow',
+    queued_events: lost,
+    queued_bytes: bytes,
+    last_event_id: last,
+    message: 'this subscriber fell behind its queue limit and is disconnected; reconnect with Last-Event-ID to resume by replay',
+  };
+}
+
 export interface ShutdownControl {
   control: 'shutdown';
   /** Milliseconds the client should wait before reconnecting (jittered). */
@@ -91,16 +101,7 @@ export interface ErrorControl {
   message: string;
 }
 
-export type Control =
-  | GapControl
-  | DroppedControl
-  | OverflowControl
-  | ShutdownControl
-  | UnavailableControl
-  | ReadyControl
-  | AckControl
-  | PongControl
-  | ErrorControl;
+export type Control = GapControl | DroppedControl | OverflowControl | ShutdownControl | UnavailableControl | ReadyControl | AckControl | PongControl | ErrorControl;
 
 /** Controls after which a stream ends: on WebSocket the close code says it instead of a message. */
 export function isFinal(c: Control): boolean {
