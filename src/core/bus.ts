@@ -57,8 +57,7 @@ export interface SubscribeOptions<T> {
   replay?: number;
   /** A first chunk for the stream (the SSE opening). */
   initial?: T;
-  /** Told once when the subscriber ends, with why. */
-  onEnd?: (reason: EndReason) => void;
+  onEnd?: (reason: EndReason) => void; // told once, with why
 }
 
 interface Group {
@@ -181,7 +180,6 @@ export class Bus {
   get subscriberCount(): number {
     return this.#subs.size;
   }
-
   subscribers(): IterableIterator<Subscriber<any>> {
     return this.#subs.values();
   }
