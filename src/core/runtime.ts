@@ -37,7 +37,11 @@ export interface RuntimeAdapter {
   readonly name: 'node' | 'bun' | 'deno' | 'workers' | (string & {});
   /** The runtime's WebSocket upgrade; absent where the gateway serves no WebSocket. */
   upgradeWebSocket?: UpgradeWebSocket<any, any>;
-  /** The client's IP address, for the loopback-only publish rule. */
+  /**
+   * The socket's remote address, as the runtime sees it; undefined when it
+   * cannot tell (then the client is unknown, never loopback). The client
+   * address the gateway judges is derived from it in core/peer.ts.
+   */
   remoteAddress(c: Context): string | undefined;
   /**
    * Calls `cb` when the client's connection closes. Needed where the request
@@ -59,19 +63,24 @@ export interface RuntimeAdapter {
    */
   every?(ms: number, tick: () => void): () => void;
   /**
-   * The live event page's files, as text: `ui/<name>` (src/ui/) and
-   * `client/<name>` (src/client/); undefined for a file it does not have.
-   * Absent: the gateway serves no page (GET / answers 404). Node, Bun and
-   * Deno can all use runtimes/node/assets.ts (`readAsset`), which reads
-   * src/ui and src/client from disk. On Workers, import each file as a Text
-   * module (a wrangler.toml `[[rules]] type = "Text"` matching
-   * src/ui/** and src/client/*.js) and answer from a map of them.
+   * The live event page's files, as text: `ui/<name>` and `client/<name>`,
+   * as `npm run build:web` writes them to dist/web/ from src/ui and
+   * src/client; undefined for a file it does not have. Absent: the gateway
+   * serves no page (GET / answers 404). Node, Bun and Deno can all use
+   * runtimes/node/assets.ts (`readAsset`), which reads dist/web from disk.
+   * On Workers, each built file is a Text module (a wrangler.toml
+   * `[[rules]] type = "Text"`) answered from a map of them.
    */
   asset?(path: string): Promise<string | undefined> | string | undefined;
 }
 
-/** For embedding without a server (tests through `app.request`). */
+/**
+ * For embedding without a server of ours (tests through `app.request`, or
+ * `gw.app.fetch` served by another server): no peer address is known, so no
+ * client is loopback and publishing needs a PUBLISH_TOKEN. An embedder that
+ * knows the peer passes its own runtime with `remoteAddress`.
+ */
 export const inProcessRuntime: RuntimeAdapter = {
   name: 'in-process',
-  remoteAddress: () => '127.0.0.1',
+  remoteAddress: () => undefined,
 };

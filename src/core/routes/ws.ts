@@ -13,7 +13,7 @@ import type { WSContext, WSEvents } from 'hono/ws';
 import type { Bus } from '../bus.ts';
 import { wsCodec } from '../codec.ts';
 import { ACK_FILTER_ECHO_BYTES, type AckControl, type ErrorControl } from '../control.ts';
-import { parseFilter } from '../filter.ts';
+import { parseFilter, type Filter } from '../filter.ts';
 import type { WsCapabilities } from '../runtime.ts';
 import type { Subscriber } from '../subscriber.ts';
 import type { SubscriptionSpec } from '../subscription.ts';
@@ -31,7 +31,7 @@ function errorControl(error: string, message: string, field?: string): ErrorCont
 }
 
 /** The ack of a filter op: the filter as read when short, else only its size. */
-function filterAck(filter: unknown): AckControl {
+function filterAck(filter: Filter): AckControl {
   const bytes = JSON.stringify(filter).length;
   return bytes <= ACK_FILTER_ECHO_BYTES ? { control: 'ack', op: 'filter', filter } : { control: 'ack', op: 'filter', filter_bytes: bytes };
 }

@@ -14,6 +14,7 @@ import type { Config } from '../server-config.ts';
 import { WS_SOCKET_HWM, type RuntimeAdapter } from '../../core/runtime.ts';
 import type { WsBatch } from '../../core/ws-batch.ts';
 import { readAsset } from '../node/assets.ts';
+import { handshakeRefusal } from '../web-request-checks.ts';
 
 /** What Deno.serve hands the handler next to the request. */
 export interface DenoServeInfo {
@@ -55,9 +56,12 @@ export function denoRuntime(config: Config): RuntimeAdapter {
   // answers `Upgrade: WebSocket` (a valid spelling) with 404.
   const upgrade = defineWebSocketHelper<WebSocket>((c, events) => {
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return;
+    // Deno throws without `Connection: Upgrade`: answer 426 instead.
+    const refused = handshakeRefusal(c.req.raw);
+    if (refused) return refused;
     const Deno = (globalThis as unknown as { Deno: DenoUpgrade }).Deno;
-    const protocol = c.req.header('sec-websocket-protocol')?.split(',')[0]?.trim();
-    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout, ...(protocol ? { protocol } : {}) });
+    // No `protocol`: eventgate speaks no subprotocol, so none offered is selected.
+    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout });
     const ctx = new WSContext<WebSocket>({
       raw: socket,
       url: socket.url ? new URL(socket.url) : null,
