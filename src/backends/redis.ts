@@ -116,7 +116,12 @@ export class RedisBackend implements Backend {
         sink(envs);
       },
       onBreak: (b) => {
-        this.#log('warn', b.reason === 'unknown_epoch' ? `redis: the stream was replaced (new epoch ${this.#win.epoch}); history before it is lost` : `redis: ${b.missed} events were trimmed before this instance read them`);
+        this.#log(
+          'warn',
+          b.reason === 'unknown_epoch'
+            ? `redis: the stream was replaced (new epoch ${this.#win.epoch}); history before it is lost`
+            : `redis: ${b.missed} events were trimmed before this instance read them`,
+        );
         hooks.onBreak?.(b);
       },
       onMalformed: (offset, why) => this.#malformed(offset, why),
@@ -193,7 +198,9 @@ export class RedisBackend implements Backend {
         const s = await this.#settle(token, headBefore);
         if (s.stored === true) return { kind: 'stored', value: this.#envelopes(events, bodies, s.epoch, s.first) };
         if (s.stored === false) throw new BackendUnavailableError('the connection to Redis broke before it stored the batch');
-        throw new BackendUnavailableError('the connection to Redis broke while the batch was in flight, and Redis could not be asked whether it stored it; it may still be delivered');
+        throw new BackendUnavailableError(
+          'the connection to Redis broke while the batch was in flight, and Redis could not be asked whether it stored it; it may still be delivered',
+        );
       }
       const timedOut = /timed out/i.test(e.message);
       throw new BackendUnavailableError(`Redis did not take the batch (${e.message})${timedOut ? '; Redis may still store it, and it would then be delivered' : ''}`);

@@ -58,8 +58,7 @@ export interface SubscribeOptions<T> {
   replay?: number;
   /** A first chunk for the stream (the SSE opening). */
   initial?: T;
-  /** Told once when the subscriber ends, with why. */
-  onEnd?: (reason: EndReason) => void;
+  onEnd?: (reason: EndReason) => void; // told once, with why
 }
 
 interface Group {
@@ -98,13 +97,17 @@ export class Bus {
   };
   /** What every subscriber reports its deliveries and losses to. */
   readonly #subCounters: SubscriberCounters = {
-    delivered: (n) => void (this.counters.delivered += n),
-    dropped: (n) => void (this.counters.dropped += n),
+    delivered: (n) => this.#count('delivered', n),
+    dropped: (n) => this.#count('dropped', n),
     overflowed: (lost) => {
       this.counters.slow_disconnects++;
       this.counters.overflow_discarded += lost;
     },
   };
+
+  #count(k: 'delivered' | 'dropped', n: number): void {
+    this.counters[k] += n;
+  }
 
   constructor(backend: Backend, o: BusOptions) {
     this.backend = backend;
@@ -114,11 +117,6 @@ export class Bus {
 
   get running(): boolean {
     return this.#running;
-  }
-
-  /** Replay reads of history in flight now, and waiting for a slot. */
-  get replays(): { running: number; waiting: number } {
-    return { running: this.#gate.running, waiting: this.#gate.waiting };
   }
 
   async start(): Promise<void> {
@@ -187,7 +185,6 @@ export class Bus {
   get subscriberCount(): number {
     return this.#subs.size;
   }
-
   subscribers(): IterableIterator<Subscriber<any>> {
     return this.#subs.values();
   }
@@ -234,7 +231,10 @@ export class Bus {
   #join(sub: Subscriber<any>): void {
     const key = sub.filterKey;
     let g = this.#groups.get(key);
-    if (!g) this.#groups.set(key, (g = { match: compileFilter(sub.filter), subs: new Set() }));
+    if (!g) {
+      g = { match: compileFilter(sub.filter), subs: new Set() };
+      this.#groups.set(key, g);
+    }
     g.subs.add(sub);
   }
 
@@ -273,12 +273,16 @@ export class Bus {
       // Not retried here: the client retries by reconnecting, with the same cursor, after retry_ms.
       this.#o.onError?.(err, 'replay');
       const base = this.#o.unavailableRetryMs ?? 2000;
-      sub.endNow('unavailable', {
-        control: 'unavailable',
-        last_event_id: cursor,
-        retry_ms: base + Math.floor(Math.random() * base),
-        message: 'the event store could not serve history for this subscription; reconnect with the same Last-Event-ID after retry_ms',
-      });
+      sub.end(
+        'unavailable',
+        {
+          control: 'unavailable',
+          last_event_id: cursor,
+          retry_ms: base + Math.floor(Math.random() * base),
+          message: 'the event store could not serve history for this subscription; reconnect with the same Last-Event-ID after retry_ms',
+        },
+        true,
+      );
     }
   }
 

@@ -17,7 +17,17 @@ export type {
   UnavailableControl,
 } from '../protocol.ts';
 export { ACK_FILTER_ECHO_BYTES } from '../protocol.ts';
-import type { Control } from '../protocol.ts';
+import type { Control, OverflowControl } from '../protocol.ts';
+
+export function overflowControl(lost: number, bytes: number, last: string | null): OverflowControl {
+  return {
+    control: 'overflow',
+    queued_events: lost,
+    queued_bytes: bytes,
+    last_event_id: last,
+    message: 'this subscriber fell behind its queue limit and is disconnected; reconnect with Last-Event-ID to resume by replay',
+  };
+}
 
 /** Controls after which a stream ends: on WebSocket the close code says it instead of a message. */
 export function isFinal(c: Control): boolean {

@@ -65,7 +65,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     overflowGraceMs: config.overflowGraceMs,
     replayDefault: config.replayDefault,
     replayMax: config.historySize,
-    onError: (err, where) => log('warn', `bus: ${where} failed, retrying`, err),
+    onError: (err, where) => log('warn', `bus: ${where} failed`, err),
   });
   const ready = bus.start();
   ready.catch((err) => log('error', 'backend failed to open', err));

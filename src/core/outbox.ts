@@ -86,7 +86,10 @@ export class Outbox {
         if (this.#drop) this.#drop.add(it);
         else this.#drop = new DropRun(it);
       } else if (it === HEARTBEAT) this.#taken(it);
-      else (this.#kept ??= []).push(it); // still counted
+      else {
+        this.#kept ??= [];
+        this.#kept.push(it); // still counted
+      }
     }
     return lost;
   }

@@ -44,7 +44,8 @@ export class ReplayGate {
       if (released) return;
       released = true;
       const next = this.#waiting.shift();
-      if (next) next(); // the slot passes straight on
+      if (next)
+        next(); // the slot passes straight on
       else this.#busy--;
     };
   }

@@ -104,7 +104,7 @@ export function plan(cursorText: string, c: Cursor, win: HistoryWindow): { gap: 
     gap = gapControl(cursorText, 'unknown_epoch', null, 'the cursor comes from another run of the gateway or a lost store; replaying all history held');
     after = 0;
   } else if (c.offset > win.head) {
-    gap = gapControl(cursorText, 'ahead', null, 'the cursor is ahead of this gateway\'s stream; continuing live');
+    gap = gapControl(cursorText, 'ahead', null, "the cursor is ahead of this gateway's stream; continuing live");
     after = win.head;
   } else if (win.oldest !== null && c.offset < win.oldest - 1) {
     gap = gapControl(cursorText, 'expired', win.oldest - c.offset - 1, 'the cursor is older than the history held; events in between are lost');

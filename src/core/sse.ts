@@ -26,7 +26,12 @@ export function encodeSseEvent(opts: { data: string; event?: string; id?: string
 
 /** A comment line block; comments are ignored by clients and keep proxies open. */
 export function encodeSseComment(text: string): string {
-  return text.split(/\r\n|\r|\n/).map((l) => `: ${l}\n`).join('') + '\n';
+  return (
+    text
+      .split(/\r\n|\r|\n/)
+      .map((l) => `: ${l}\n`)
+      .join('') + '\n'
+  );
 }
 
 /** A control message as a named SSE event, without `id:` so the client's last id is kept. */

@@ -41,4 +41,3 @@ export interface SubscriberOptions<T> {
   /** A first chunk, handed over before anything else (the SSE opening). */
   initial?: T;
 }
-

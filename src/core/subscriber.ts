@@ -14,10 +14,11 @@
  * exceed the mark the subscriber is ended as with `disconnect`. Either way
  * its memory stays bounded.
  */
-import { HEARTBEAT, type Control, type GapControl, type Heartbeat } from './control.ts';
+import { HEARTBEAT, overflowControl, type Control, type GapControl, type Heartbeat } from './control.ts';
 import type { QueueItem } from './codec.ts';
 import { Envelope } from './event.ts';
 import { filterKey, type Filter } from './filter.ts';
+import { Held } from './held.ts';
 import { Outbox } from './outbox.ts';
 import type { EndReason, OverflowPolicy, SubscriberOptions, Transport } from './subscriber-options.ts';
 import type { FilterChange } from './ws-batch.ts';
@@ -47,9 +48,7 @@ export class Subscriber<T = unknown> {
   endReason: EndReason | undefined;
 
   #state: State = 'replaying';
-  /** Live events (and breaks in live delivery) that arrived while replaying. */
-  #held: (Envelope | GapControl)[] = [];
-  #heldBytes = 0;
+  readonly #held = new Held();
   /** Highest offset queued so far (replay or live); later events must be higher. */
   #lastOffset = -1;
   readonly #out: Outbox;
@@ -109,9 +108,6 @@ export class Subscriber<T = unknown> {
   get queuedMessages(): number {
     return this.#out.messages;
   }
-  get replaying(): boolean {
-    return this.#state === 'replaying';
-  }
   get ended(): boolean {
     return this.endReason !== undefined;
   }
@@ -124,7 +120,6 @@ export class Subscriber<T = unknown> {
   get queueWork(): number {
     return this.#out.work;
   }
-
   /**
    * Queues one live event. Returns true when the caller should call
    * `flush()` (the transport is waiting and no flush is pending yet).
@@ -132,19 +127,13 @@ export class Subscriber<T = unknown> {
   push(env: Envelope, now: number): boolean {
     if (this.#state === 'replaying') {
       // Held to the marks as well: a replay slower than the live stream ends the subscriber.
-      this.#held.push(env);
-      this.#heldBytes += env.size;
-      if (this.#held.length > this.#o.limits.events || this.#heldBytes > this.#o.limits.bytes) this.#overflow();
+      if (!this.#held.add(env, this.#o.limits)) this.#overflow();
       return false;
     }
     if (this.#state !== 'live' || env.offset <= this.#lastOffset) return false;
     this.#lastOffset = env.offset;
     this.#out.add(env, now);
     if (this.#out.over()) this.#relieve();
-    return this.#wantsFlush();
-  }
-
-  #wantsFlush(): boolean {
     if (!this.#wanted || this.#flushPending) return false;
     this.#flushPending = true;
     return true;
@@ -164,11 +153,8 @@ export class Subscriber<T = unknown> {
   goLive(ready: Control): void {
     if (this.#state !== 'replaying') return;
     this.#state = 'live';
-    const held = this.#held;
-    this.#held = [];
-    this.#heldBytes = 0;
     const now = Date.now();
-    for (const h of held) {
+    for (const h of this.#held.take()) {
       if (h instanceof Envelope) this.push(h, now);
       else this.streamBreak(h);
       if (this.#state !== 'live') return;
@@ -180,10 +166,7 @@ export class Subscriber<T = unknown> {
 
   /** Live delivery skipped: told in order with the events around it; a new epoch restarts offsets. */
   streamBreak(gap: GapControl): void {
-    if (this.#state === 'replaying') {
-      this.#held.push(gap);
-      return;
-    }
+    if (this.#state === 'replaying') return void this.#held.add(gap, this.#o.limits);
     // A break the replay already read past (its events were replayed) is no gap for this subscriber.
     const resumeAt = gap.resume_from === null ? undefined : Number(gap.resume_from.slice(gap.resume_from.lastIndexOf('-') + 1));
     if (gap.reason === 'expired' && resumeAt !== undefined && resumeAt <= this.#lastOffset + 1) return;
@@ -246,32 +229,28 @@ export class Subscriber<T = unknown> {
 
   /** Discards the queue, says why, and ends after the signal is handed over. */
   #overflow(): void {
-    const lost = this.#out.events + this.#held.filter((h) => h instanceof Envelope).length;
-    const bytes = this.#out.bytes + this.#heldBytes;
+    const lost = this.#out.events + this.#held.events;
+    const bytes = this.#out.bytes + this.#held.bytes;
     this.dropped += lost;
     this.#o.counters.overflowed(lost);
     this.#discard();
-    this.#close('overflow', {
-      control: 'overflow',
-      queued_events: lost,
-      queued_bytes: bytes,
-      last_event_id: this.lastDelivered,
-      message: 'this subscriber fell behind its queue limit and is disconnected; reconnect with Last-Event-ID to resume by replay',
-    });
+    this.end('overflow', overflowControl(lost, bytes, this.lastDelivered));
   }
 
   #discard(): void {
     this.#out.clear();
-    this.#held = [];
-    this.#heldBytes = 0;
+    this.#held.clear();
   }
 
-  /** Queues a last signal and ends once it is handed over (or after the grace period). */
-  #close(reason: EndReason, last: Control | undefined, discard = false): void {
+  /**
+   * Ends the stream once what is queued and `last` (a final control) are
+   * handed over, or after the grace period. `discard` drops what is queued
+   * first (none of it may be handed over).
+   */
+  end(reason: EndReason, last?: Control, discard = false): void {
     if (this.#state === 'closing' || this.#state === 'finished') return;
     if (discard) this.#discard();
-    this.#held = [];
-    this.#heldBytes = 0;
+    this.#held.clear();
     this.endReason ??= reason;
     if (last) this.#out.add(last, Date.now());
     this.#state = 'closing';
@@ -281,36 +260,24 @@ export class Subscriber<T = unknown> {
     this.#notifyEnd(this.endReason);
   }
 
-  /** Ends the stream after what is queued (shutdown): a final control may be queued first. */
-  end(reason: EndReason, last?: Control): void {
-    this.#close(reason, last);
-  }
-
-  /** Ends the stream with only `last` (nothing queued before it is handed over: no replay happened). */
-  endNow(reason: EndReason, last: Control): void {
-    this.#close(reason, last, true);
-  }
-
   /** Ends the stream at once with an error: the transport drops the connection. */
   abort(err: Error = new Error('aborted')): void {
-    if (this.#state === 'finished') return;
-    try {
-      this.#controller.error(err);
-    } catch {
-      /* already closed */
-    }
-    this.#finish(this.endReason ?? 'error');
+    this.#stop(() => this.#controller.error(err), this.endReason ?? 'error');
   }
 
   /** Called by the transport when its connection is gone: the stream ends quietly. */
   close(): void {
+    this.#stop(() => this.#controller.close(), 'client_closed');
+  }
+
+  #stop(endStream: () => void, reason: EndReason): void {
     if (this.#state === 'finished') return;
     try {
-      this.#controller.close();
+      endStream();
     } catch {
       /* already closed */
     }
-    this.#finish('client_closed');
+    this.#finish(reason);
   }
 
   #notifyEnd(reason: EndReason): void {

@@ -50,7 +50,8 @@ export class WsBatch {
 
   /** A message of this subscriber alone (a control, a reply). */
   addOwn(text: string): void {
-    (this.#ownIdx ??= []).push(this.texts.length);
+    this.#ownIdx ??= [];
+    this.#ownIdx.push(this.texts.length);
     this.texts.push(text);
     this.#own = undefined;
   }

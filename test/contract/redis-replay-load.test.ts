@@ -23,7 +23,14 @@ let prefix: string;
 beforeAll(async () => {
   redis = await useRedis();
   prefix = uniquePrefix('replay-load');
-  gw = await startGateway({ REDIS_URL: redis.url, REDIS_PREFIX: prefix, HISTORY_SIZE: String(STORED), MAX_BODY_BYTES: String(8 << 20), QUEUE_MAX_EVENTS: '20000', QUEUE_MAX_BYTES: String(256 << 20) });
+  gw = await startGateway({
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: prefix,
+    HISTORY_SIZE: String(STORED),
+    MAX_BODY_BYTES: String(8 << 20),
+    QUEUE_MAX_EVENTS: '20000',
+    QUEUE_MAX_BYTES: String(256 << 20),
+  });
 }, 60_000);
 afterAll(async () => {
   await gw?.stop();

@@ -42,7 +42,14 @@ describe('WebSocket replies', () => {
     const pad = 'x'.repeat(64 * 1024);
     for (let i = 0; !((await mine(run))?.queued_events > 0); i++) {
       expect(i).toBeLessThan(200); // 200 x 16 x 64 KiB: far more than any socket buffers
-      expect((await publish(gw.url, Array.from({ length: 16 }, () => sampleEvent('cache', { run, pad })))).status).toBe(202);
+      expect(
+        (
+          await publish(
+            gw.url,
+            Array.from({ length: 16 }, () => sampleEvent('cache', { run, pad })),
+          )
+        ).status,
+      ).toBe(202);
     }
     const rss0 = process.memoryUsage().rss;
     for (let i = 0; i < 500; i++) c.send({ op: 'filter', meta: { run, pad: `${i}`.padEnd(50_000, 'y') } });

@@ -13,8 +13,7 @@ const counters = (): SubscriberCounters & { d: number; o: number } => {
   const c = { d: 0, o: 0, delivered: () => {}, dropped: (n: number) => void (c.d += n), overflowed: () => void c.o++ };
   return c;
 };
-const env = (offset: number) =>
-  new Envelope({ id: `e-${offset}`, timestamp: offset, type: 'cache', severity: 'info', message: 'm', metadata: {} }, offset);
+const env = (offset: number) => new Envelope({ id: `e-${offset}`, timestamp: offset, type: 'cache', severity: 'info', message: 'm', metadata: {} }, offset);
 
 function subscriber(mark: number, policy: 'drop' | 'disconnect' = 'drop', c = counters()) {
   const sub = new Subscriber<WsBatch>({
@@ -79,8 +78,15 @@ describe('subscriber queue, on_overflow=drop', () => {
     const c = counters();
     let ended: string | undefined;
     const sub = new Subscriber<WsBatch>({
-      id: 2, transport: 'ws', filter: {}, policy: 'drop', limits: { events: 50, bytes: 2 ** 40 }, codec: wsCodec, counters: c,
-      onEnd: (_s, r) => void (ended = r), overflowGraceMs: 60_000,
+      id: 2,
+      transport: 'ws',
+      filter: {},
+      policy: 'drop',
+      limits: { events: 50, bytes: 2 ** 40 },
+      codec: wsCodec,
+      counters: c,
+      onEnd: (_s, r) => void (ended = r),
+      overflowGraceMs: 60_000,
     });
     sub.goLive({ control: 'ready', filter: {}, replayed: 0, head: null });
     for (let i = 0; i < 100 && !sub.ended; i++) sub.control({ control: 'pong' });

@@ -33,7 +33,10 @@ export class EventHub {
     try {
       config = loadGatewayConfig(envRecord(env));
       if (config.maxBodyBytes > MAX_STORED_EVENT_BYTES) {
-        throw new ConfigError('MAX_BODY_BYTES', `must be at most ${MAX_STORED_EVENT_BYTES} on Workers, where each stored event is one SQLite row (2 MB at most), got ${config.maxBodyBytes}`);
+        throw new ConfigError(
+          'MAX_BODY_BYTES',
+          `must be at most ${MAX_STORED_EVENT_BYTES} on Workers, where each stored event is one SQLite row (2 MB at most), got ${config.maxBodyBytes}`,
+        );
       }
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;

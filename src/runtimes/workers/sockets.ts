@@ -55,14 +55,14 @@ export class HibernatingSockets {
 
   /** The runtime's upgradeWebSocket: Hono's helper over `ctx.acceptWebSocket`. */
   readonly upgradeWebSocket: UpgradeWebSocket = defineWebSocketHelper(async (c, events) => {
-      if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return;
-      const spec = c.get('spec') as SubscriptionSpec;
-      const pair = new (globalThis as unknown as { WebSocketPair: Pair }).WebSocketPair();
-      const server = pair[1];
-      const id = crypto.randomUUID();
-      this.#state.acceptWebSocket(server, [id]);
-      this.#start(server, { id, filter: spec.filter, policy: spec.policy, cursor: spec.cursor }, events, false);
-      return new Response(null, { status: 101, webSocket: pair[0] } as ResponseInit);
+    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return;
+    const spec = c.get('spec') as SubscriptionSpec;
+    const pair = new (globalThis as unknown as { WebSocketPair: Pair }).WebSocketPair();
+    const server = pair[1];
+    const id = crypto.randomUUID();
+    this.#state.acceptWebSocket(server, [id]);
+    this.#start(server, { id, filter: spec.filter, policy: spec.policy, cursor: spec.cursor }, events, false);
+    return new Response(null, { status: 101, webSocket: pair[0] } as ResponseInit);
   }) as UpgradeWebSocket;
 
   get size(): number {
