@@ -12,6 +12,7 @@ import type { Codec } from './codec.ts';
 import { HEARTBEAT, type Control } from './control.ts';
 import { formatCursor } from './cursor.ts';
 import { readReplay } from './replay.ts';
+import { noObserver, type BusObserver } from './metrics/observer.ts';
 import type { Envelope, NewEvent } from './event.ts';
 import { compileFilter, filterKey, type Filter } from './filter.ts';
 import { Subscriber, type EndReason, type OverflowPolicy, type QueueLimits, type Transport } from './subscriber.ts';
@@ -32,6 +33,8 @@ export interface BusOptions {
   replayMax: number;
   /** Called with problems the bus cannot hand to a caller. */
   onError?: (err: unknown, where: string) => void;
+  /** Told what the bus does, for metrics and logs (metrics/observer.ts). */
+  observer?: BusObserver;
 }
 
 export interface SubscribeOptions<T> {
@@ -68,6 +71,7 @@ export interface BusCounters {
 export class Bus {
   readonly backend: Backend;
   readonly #o: BusOptions;
+  readonly #obs: BusObserver;
   readonly #groups = new Map<string, Group>();
   readonly #subs = new Map<number, Subscriber<any>>();
   /** Live events held for subscribers still replaying. */
@@ -90,6 +94,7 @@ export class Bus {
   constructor(backend: Backend, o: BusOptions) {
     this.backend = backend;
     this.#o = o;
+    this.#obs = o.observer ?? noObserver;
   }
 
   get running(): boolean {
@@ -106,6 +111,7 @@ export class Bus {
     try {
       const envs = await this.backend.append(events);
       this.counters.published += envs.length;
+      this.#obs.published(envs);
       return envs;
     } catch (err) {
       this.counters.publish_failures += events.length;
@@ -118,10 +124,13 @@ export class Bus {
     const dirty = this.#dirty;
     const held = this.#held;
     const anyHeld = held.size > 0;
+    const obs = this.#obs;
+    obs.arrived(envs, now);
     for (const group of this.#groups.values()) {
       for (let i = 0; i < envs.length; i++) {
         const env = envs[i]!;
         if (!group.match(env.event)) continue;
+        obs.fannedOut(env.event.severity, group.subs.size);
         for (const sub of group.subs) {
           const h = anyHeld ? held.get(sub) : undefined;
           if (h) h.push(env);
@@ -150,6 +159,7 @@ export class Bus {
     this.#flushScheduled = false;
     const dirty = this.#dirty;
     this.#dirty = [];
+    if (dirty.length > 0) this.#obs.flushed(dirty[0]!.oldestQueuedMs());
     for (let i = 0; i < dirty.length; i++) {
       const sub = dirty[i]!;
       sub.flushQueued = false;
@@ -164,6 +174,7 @@ export class Bus {
    */
   #onBreak(b: StreamBreak): void {
     this.#breaks++;
+    this.#obs.streamBreak(b.reason);
     const now = Date.now();
     const message =
       b.reason === 'unknown_epoch'
@@ -201,21 +212,26 @@ export class Bus {
       initial: o.initial,
       onEnd: (s, reason) => {
         this.#remove(s, reason);
+        this.#obs.ended(s, reason);
         o.onEnd?.(reason);
       },
     });
     sub.onDelivered = (n) => {
       this.counters.delivered += n;
+      this.#obs.delivered(sub.transport, n);
     };
     sub.setCounters(
-      (_s, lost) => {
+      (s, lost) => {
         this.counters.slow_disconnects++;
         this.counters.overflow_discarded += lost;
+        this.#obs.slowDisconnect(s, lost);
       },
-      (_s, lost) => {
+      (s, lost) => {
         this.counters.dropped += lost;
+        this.#obs.dropped(s, lost);
       },
     );
+    this.#obs.subscribed(sub);
     this.counters.subscribers_total++;
     this.#subs.set(sub.id, sub);
     this.#held.set(sub, []);
@@ -263,6 +279,7 @@ export class Bus {
         if (sub.ended) return;
         if (this.#breaks !== breaks) continue; // live delivery broke meanwhile: read again
         if (gap) sub.control(gap);
+        this.#obs.replayed(gap);
         let replayed = 0;
         for (const env of events) {
           if (match(env.event)) {

@@ -52,6 +52,12 @@ export interface RuntimeAdapter {
    * src/ui/** and src/client/*.js) and answer from a map of them.
    */
   asset?(path: string): Promise<string | undefined> | string | undefined;
+  /**
+   * The process's own metrics as Prometheus exposition text, appended to
+   * GET /metrics (Node: prom-client's defaults). Absent where the runtime
+   * has none to give.
+   */
+  processMetrics?(): Promise<string> | string;
 }
 
 /** For embedding without a server (tests through `app.request`). */
