@@ -16,7 +16,7 @@ import { originGuard, subscriptionGuard, type GuardEnv } from './routes/guards.t
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { opsRoutes } from './routes/ops.ts';
-import { publishRefusals } from './routes/refusals.ts';
+import { refusals } from './routes/refusals.ts';
 import { pageRoutes } from './routes/page.ts';
 import { publishHandler } from './routes/publish.ts';
 import { sseHandler } from './routes/sse.ts';
@@ -54,10 +54,11 @@ export function createApp(deps: AppDeps): Hono<any> {
     ready: deps.ready,
   });
 
+  const telemetry = deps.telemetry;
+  app.use(refusals({ publishRejected: (...a) => telemetry.publishRejected(...a), accessRefused: (...a) => telemetry.accessRefused(...a), remoteAddress: (c) => runtime.remoteAddress(c) }));
   healthRoutes(app, { bus, draining: deps.draining });
   /** Operator endpoints (stats, metrics, the operations view) all pass this one guard. */
   const admin: MiddlewareHandler = (_c, next) => next();
-  const telemetry = deps.telemetry;
   const metrics = gatewayMetrics({ bus, telemetry, runtimeName: runtime.name, draining: deps.draining, emitFailures: deps.emitFailures, processMetrics: runtime.processMetrics });
   metricsRoutes(app, { scrape: metrics.scrape, guard: admin });
 
@@ -72,7 +73,6 @@ export function createApp(deps: AppDeps): Hono<any> {
   });
   app.post(
     '/api/events',
-    publishRefusals({ rejected: (code, status, client) => telemetry.publishRejected(code, status, client), remoteAddress: (c) => runtime.remoteAddress(c) }),
     publishHandler({
       config,
       registry,

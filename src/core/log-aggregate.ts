@@ -7,8 +7,11 @@
 import type { Logger, LogLevel } from './logger.ts';
 
 interface Pending {
+  level: LogLevel;
   count: number;
-  fields: Record<string, number>;
+  sums: Record<string, number>;
+  common: Record<string, unknown>;
+  summary: (count: number, sums: Record<string, number>) => string;
 }
 
 export class LogAggregator {
@@ -23,40 +26,42 @@ export class LogAggregator {
   }
 
   /**
-   * One occurrence of `key`, with numbers to add up (`{lost: 12}`). The first
-   * in an interval is logged at once as `first`; later ones are summed and
-   * logged as `summary(count, sums)` when the interval ends.
+   * One occurrence of `key`, with numbers to add up (`{lost: 12}`) and the
+   * fields every occurrence of the key shares (`{reason}`), which go on both
+   * lines. The first in an interval is logged at once, as `first` says, with
+   * its own fields; later ones are summed and logged as `summary(count, sums)`
+   * when the interval ends.
    */
-  record(level: LogLevel, key: string, numbers: Record<string, number>, first: () => [string, Record<string, unknown>], summary: (count: number, sums: Record<string, number>) => string): void {
+  record(
+    level: LogLevel,
+    key: string,
+    common: Record<string, unknown>,
+    numbers: Record<string, number>,
+    first: () => [string, Record<string, unknown>],
+    summary: (count: number, sums: Record<string, number>) => string,
+  ): void {
     const w = this.#windows.get(key);
     if (!w) {
       const [msg, fields] = first();
-      this.#log(level, msg, fields);
-      this.#windows.set(key, { count: 0, fields: {} });
-      this.#arm(level, key, summary);
+      this.#log(level, msg, { ...common, ...fields });
+      this.#windows.set(key, { level, count: 0, sums: {}, common, summary });
+      if (this.#timer === undefined) {
+        this.#timer = setTimeout(() => this.flush(), this.#intervalMs);
+        (this.#timer as { unref?: () => void }).unref?.();
+      }
       return;
     }
     w.count++;
-    for (const k in numbers) w.fields[k] = (w.fields[k] ?? 0) + numbers[k]!;
-  }
-
-  readonly #summaries = new Map<string, [LogLevel, (count: number, sums: Record<string, number>) => string]>();
-  #arm(level: LogLevel, key: string, summary: (count: number, sums: Record<string, number>) => string): void {
-    this.#summaries.set(key, [level, summary]);
-    if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => this.flush(), this.#intervalMs);
-    (this.#timer as { unref?: () => void }).unref?.();
+    for (const k in numbers) w.sums[k] = (w.sums[k] ?? 0) + numbers[k]!;
   }
 
   /** Ends the interval: logs every summary with a count, and forgets the keys. */
   flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    for (const [key, w] of this.#windows) {
-      const s = this.#summaries.get(key);
-      if (w.count > 0 && s) this.#log(s[0], s[1](w.count, w.fields), { key, count: w.count, ...w.fields, interval_s: this.#intervalMs / 1000 });
+    for (const w of this.#windows.values()) {
+      if (w.count > 0) this.#log(w.level, w.summary(w.count, w.sums), { ...w.common, count: w.count, ...w.sums, interval_s: this.#intervalMs / 1000 });
     }
     this.#windows.clear();
-    this.#summaries.clear();
   }
 }

@@ -35,6 +35,9 @@ const REJECT_CODE: Record<string, RejectReason> = {
   shutting_down: 'store_unavailable',
 };
 
+/** Paths named in refusal log lines (anything else is `other`, so the log keys stay bounded). */
+const KNOWN_PATHS = ['/api/events/stream', '/ws/events', '/api/events/stats', '/api/ops', '/metrics', '/api/events'];
+
 const byTransport = () => ({ sse: 0, ws: 0 }) as Record<Transport, number>;
 const zeroes = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
 
@@ -93,8 +96,9 @@ export class Telemetry implements BusObserver {
     this.#warnings.record(
       'warn',
       `slow:${sub.transport}`,
+      { transport: sub.transport },
       { lost },
-      () => [`slow ${sub.transport} subscriber disconnected (overflow); it resumes by replay`, { subscriber: sub.id, transport: sub.transport, discarded: lost }],
+      () => [`slow ${sub.transport} subscriber disconnected (overflow); it resumes by replay`, { subscriber: sub.id, discarded: lost }],
       (n, s) => `${n} more slow ${sub.transport} subscribers disconnected (overflow), ${s.lost ?? 0} queued events discarded`,
     );
   }
@@ -103,8 +107,9 @@ export class Telemetry implements BusObserver {
     this.#warnings.record(
       'warn',
       `drop:${sub.transport}`,
+      { transport: sub.transport },
       { lost },
-      () => [`${sub.transport} subscriber fell behind and lost its oldest events (on_overflow=drop)`, { subscriber: sub.id, transport: sub.transport, dropped: lost }],
+      () => [`${sub.transport} subscriber fell behind and lost its oldest events (on_overflow=drop)`, { subscriber: sub.id, dropped: lost }],
       (n, s) => `${n} more drops on ${sub.transport} subscribers (on_overflow=drop), ${s.lost ?? 0} events dropped`,
     );
   }
@@ -136,9 +141,23 @@ export class Telemetry implements BusObserver {
     this.#warnings.record(
       auth ? 'warn' : 'info',
       `reject:${reason}`,
+      { reason },
       {},
-      () => [`publish refused: ${code}`, { reason, status, client }],
+      () => [`publish refused: ${code}`, { status, client }],
       (n) => `${n} more publishes refused (${reason})`,
+    );
+  }
+
+  /** A 401 or 403 outside publishing (a subscription, an operator endpoint): logged once per path and code per interval. */
+  accessRefused(path: string, code: string, status: number, client: string | undefined): void {
+    const where = KNOWN_PATHS.includes(path) ? path : 'other';
+    this.#warnings.record(
+      'warn',
+      `refused:${where}:${code}`,
+      { path: where, reason: code },
+      {},
+      () => [`access refused on ${where}: ${code}`, { status, client }],
+      (n) => `${n} more refusals on ${where} (${code})`,
     );
   }
 

@@ -1,27 +1,35 @@
 /**
- * Counts and logs refused publishes by reason: after the publish handler
- * answers, a 4xx or 5xx answer's JSON `error` code is handed to `rejected`
- * with the client's address. Only refusals pay for reading the body.
+ * Refusals, counted and logged: after a route answers, a 4xx or 5xx answer
+ * to a publish is handed to `publishRejected` with its JSON `error` code,
+ * and a 401 or 403 anywhere else (a subscription, an operator endpoint) to
+ * `accessRefused`, each with the client's address and never a credential.
+ * Only refusals pay for reading the body.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 
 export interface RefusalDeps {
-  rejected(code: string, status: number, client: string | undefined): void;
+  publishRejected(code: string, status: number, client: string | undefined): void;
+  accessRefused(path: string, code: string, status: number, client: string | undefined): void;
   remoteAddress(c: Context): string | undefined;
 }
 
-export function publishRefusals(deps: RefusalDeps): MiddlewareHandler {
+async function errorCode(res: Response): Promise<string> {
+  try {
+    const body = (await res.clone().json()) as { error?: unknown };
+    if (typeof body.error === 'string') return body.error;
+  } catch {
+    /* not JSON */
+  }
+  return 'other';
+}
+
+export function refusals(deps: RefusalDeps): MiddlewareHandler {
   return async (c, next) => {
     await next();
     const status = c.res.status;
     if (status < 400) return;
-    let code = 'other';
-    try {
-      const body = (await c.res.clone().json()) as { error?: unknown };
-      if (typeof body.error === 'string') code = body.error;
-    } catch {
-      /* not JSON: counted as other */
-    }
-    deps.rejected(code, status, deps.remoteAddress(c));
+    const publishing = c.req.method === 'POST' && c.req.path === '/api/events';
+    if (publishing) deps.publishRejected(await errorCode(c.res), status, deps.remoteAddress(c));
+    else if (status === 401 || status === 403) deps.accessRefused(c.req.path, await errorCode(c.res), status, deps.remoteAddress(c));
   };
 }
