@@ -8,11 +8,22 @@ import { parseArgs } from 'node:util';
 import { runDelivery, summary } from './deliver.mjs';
 import { gateway } from './lib/gateway.mjs';
 
-const { values: a } = parseArgs({ options: { transport: { type: 'string', default: 'ws' }, subs: { type: 'string', default: '1000' }, rate: { type: 'string', default: '200' }, seconds: { type: 'string', default: '6' } } });
+const { values: a } = parseArgs({
+  options: {
+    transport: { type: 'string', default: 'ws' },
+    subs: { type: 'string', default: '1000' },
+    rate: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '6' },
+  },
+});
 const o = { transport: a.transport, subs: Number(a.subs), rate: Number(a.rate), seconds: Number(a.seconds) };
 const gw = await gateway({ log: console.error });
 try {
-  const phases = [['no scraper', 0], ['scrape /metrics every 1 s', 1000], ['no scraper, again', 0]];
+  const phases = [
+    ['no scraper', 0],
+    ['scrape /metrics every 1 s', 1000],
+    ['no scraper, again', 0],
+  ];
   const us = [];
   for (const [name, scrapeMs] of phases) {
     const r = await runDelivery({ ...o, scrapeMs }, gw, console.error);

@@ -71,7 +71,27 @@ describe('Prometheus scraping /metrics', () => {
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = await res.text();
     expect(promtoolCheck(text)).toEqual({ status: 0, problems: '' });
-    for (const name of ['eventgate_events_published_total', 'eventgate_events_delivered_total', 'eventgate_events_dropped_total', 'eventgate_slow_disconnects_total', 'eventgate_publish_rejected_total', 'eventgate_replays_total', 'eventgate_gaps_total', 'eventgate_subscribers', 'eventgate_queue_events', 'eventgate_queue_bytes', 'eventgate_history_events', 'eventgate_backend_up', 'eventgate_draining', 'eventgate_delivery_latency_seconds', 'eventgate_subscriber_lag_seconds', 'eventgate_publish_batch_events', 'process_resident_memory_bytes', 'process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds']) {
+    for (const name of [
+      'eventgate_events_published_total',
+      'eventgate_events_delivered_total',
+      'eventgate_events_dropped_total',
+      'eventgate_slow_disconnects_total',
+      'eventgate_publish_rejected_total',
+      'eventgate_replays_total',
+      'eventgate_gaps_total',
+      'eventgate_subscribers',
+      'eventgate_queue_events',
+      'eventgate_queue_bytes',
+      'eventgate_history_events',
+      'eventgate_backend_up',
+      'eventgate_draining',
+      'eventgate_delivery_latency_seconds',
+      'eventgate_subscriber_lag_seconds',
+      'eventgate_publish_batch_events',
+      'process_resident_memory_bytes',
+      'process_cpu_seconds_total',
+      'nodejs_eventloop_lag_seconds',
+    ]) {
       expect(text).toContain(`# TYPE ${name} `);
       expect(text).toContain(`# HELP ${name} `);
     }

@@ -24,17 +24,35 @@ export async function startPrometheus(target: string, metricsPath = '/metrics'):
   const port = await freePort();
   writeFileSync(
     join(dir, 'prometheus.yml'),
-    ['global:', '  scrape_interval: 1s', '  scrape_timeout: 1s', 'scrape_configs:', '  - job_name: eventgate', `    metrics_path: ${metricsPath}`, '    static_configs:', `      - targets: ['${target}']`, ''].join('\n'),
+    [
+      'global:',
+      '  scrape_interval: 1s',
+      '  scrape_timeout: 1s',
+      'scrape_configs:',
+      '  - job_name: eventgate',
+      `    metrics_path: ${metricsPath}`,
+      '    static_configs:',
+      `      - targets: ['${target}']`,
+      '',
+    ].join('\n'),
   );
   let out = '';
-  const child: ChildProcess = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    'prometheus',
+    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
-  while (!(await fetch(`${url}/-/ready`).then((r) => r.ok).catch(() => false))) {
+  while (
+    !(await fetch(`${url}/-/ready`)
+      .then((r) => r.ok)
+      .catch(() => false))
+  ) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`prometheus did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -51,8 +69,9 @@ export async function startPrometheus(target: string, metricsPath = '/metrics'):
     value,
     async until(query, expected, ms = 30_000) {
       const end = Date.now() + ms;
-      let last: number | undefined;
-      while ((last = await value(query)) !== expected) {
+      for (;;) {
+        const last = await value(query);
+        if (last === expected) return;
         if (Date.now() > end) throw new Error(`prometheus: ${query} is ${last}, expected ${expected}\n${out}`);
         await new Promise((r) => setTimeout(r, 250));
       }

@@ -36,12 +36,20 @@ export function gatewayMetrics(deps: GatewayMetricsDeps): { scrape(): Promise<st
   const r = new Registry();
 
   r.scalar('counter', 'eventgate_events_published_total', 'Events this instance stored (accepted publishes).', [], () => one(c.published));
-  r.scalar('counter', 'eventgate_events_delivered_total', 'Events handed to subscribers\' transports.', ['transport'], () => each('transport', TRANSPORTS, t.deliveredBy));
-  r.scalar('counter', 'eventgate_events_dropped_total', 'Events a subscriber lost: by its drop policy, or discarded from its queue when it was disconnected as slow.', ['reason'], () => [
-    { labels: { reason: 'drop_policy' }, value: c.dropped },
-    { labels: { reason: 'overflow_discard' }, value: c.overflow_discarded },
-  ]);
-  r.scalar('counter', 'eventgate_slow_disconnects_total', 'Subscribers disconnected because they fell behind their queue limit.', ['transport'], () => each('transport', TRANSPORTS, t.slowDisconnectsBy));
+  r.scalar('counter', 'eventgate_events_delivered_total', "Events handed to subscribers' transports.", ['transport'], () => each('transport', TRANSPORTS, t.deliveredBy));
+  r.scalar(
+    'counter',
+    'eventgate_events_dropped_total',
+    'Events a subscriber lost: by its drop policy, or discarded from its queue when it was disconnected as slow.',
+    ['reason'],
+    () => [
+      { labels: { reason: 'drop_policy' }, value: c.dropped },
+      { labels: { reason: 'overflow_discard' }, value: c.overflow_discarded },
+    ],
+  );
+  r.scalar('counter', 'eventgate_slow_disconnects_total', 'Subscribers disconnected because they fell behind their queue limit.', ['transport'], () =>
+    each('transport', TRANSPORTS, t.slowDisconnectsBy),
+  );
   r.scalar('counter', 'eventgate_publish_rejected_total', 'Publish requests refused, by reason.', ['reason'], () => each('reason', REJECT_REASONS, t.rejected));
   r.scalar('counter', 'eventgate_publish_failures_total', 'Events whose publish failed in the store.', [], () => one(c.publish_failures));
   r.scalar('counter', 'eventgate_emit_failures_total', 'Typed emitter calls that failed.', [], () => one(deps.emitFailures()));
@@ -50,9 +58,13 @@ export function gatewayMetrics(deps: GatewayMetricsDeps): { scrape(): Promise<st
     { labels: { outcome: 'full' }, value: t.replays.full },
     { labels: { outcome: 'gap' }, value: t.replays.gap },
   ]);
-  r.scalar('counter', 'eventgate_gaps_total', 'Gap signals: a replay that could not start at its cursor, or live delivery that broke.', ['reason'], () => each('reason', GAP_REASONS, t.gaps));
+  r.scalar('counter', 'eventgate_gaps_total', 'Gap signals: a replay that could not start at its cursor, or live delivery that broke.', ['reason'], () =>
+    each('reason', GAP_REASONS, t.gaps),
+  );
 
-  r.scalar('gauge', 'eventgate_subscribers', 'Subscribers connected now.', ['transport'], () => TRANSPORTS.map((k) => ({ labels: { transport: k }, value: scan.subscribers[k] ?? 0 })));
+  r.scalar('gauge', 'eventgate_subscribers', 'Subscribers connected now.', ['transport'], () =>
+    TRANSPORTS.map((k) => ({ labels: { transport: k }, value: scan.subscribers[k] ?? 0 })),
+  );
   r.scalar('gauge', 'eventgate_queue_events', 'Events queued for all subscribers.', [], () => one(scan.queueEvents));
   r.scalar('gauge', 'eventgate_queue_bytes', 'Bytes queued for all subscribers.', [], () => one(scan.queueBytes));
   r.scalar('gauge', 'eventgate_history_events', 'Events held in history for replay.', [], () => {
@@ -61,10 +73,14 @@ export function gatewayMetrics(deps: GatewayMetricsDeps): { scrape(): Promise<st
   });
   r.scalar('gauge', 'eventgate_backend_up', '1 while the store is reachable.', [], () => one(bus.backend.health().ok ? 1 : 0));
   r.scalar('gauge', 'eventgate_draining', '1 while the gateway drains (shutting down).', [], () => one(deps.draining() ? 1 : 0));
-  r.scalar('gauge', 'eventgate_info', 'Always 1; the runtime and the backend as labels.', ['runtime', 'backend'], () => [{ labels: { runtime: deps.runtimeName, backend: bus.backend.kind }, value: 1 }]);
+  r.scalar('gauge', 'eventgate_info', 'Always 1; the runtime and the backend as labels.', ['runtime', 'backend'], () => [
+    { labels: { runtime: deps.runtimeName, backend: bus.backend.kind }, value: 1 },
+  ]);
 
-  r.histogram('eventgate_delivery_latency_seconds', 'From an event reaching the bus to its handover to a subscriber\'s transport; sampled once per flush.', [], () => [t.deliveryLatency.sample()]);
-  r.histogram('eventgate_subscriber_lag_seconds', 'Age of each subscriber\'s oldest queued event, observed at each scrape of /metrics.', [], () => [t.subscriberLag.sample()]);
+  r.histogram('eventgate_delivery_latency_seconds', "From an event reaching the bus to its handover to a subscriber's transport; sampled once per flush.", [], () => [
+    t.deliveryLatency.sample(),
+  ]);
+  r.histogram('eventgate_subscriber_lag_seconds', "Age of each subscriber's oldest queued event, observed at each scrape of /metrics.", [], () => [t.subscriberLag.sample()]);
   r.histogram('eventgate_publish_batch_events', 'Events per stored publish.', [], () => [t.batchEvents.sample()]);
 
   return {

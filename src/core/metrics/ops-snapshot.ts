@@ -36,7 +36,12 @@ export function opsSnapshot(deps: OpsDeps, now = Date.now()) {
     },
   };
   // Most behind: oldest queued age first (whole ms), queued bytes breaking ties (as a fraction of a ms).
-  const behind = topN<Subscriber<any>>(counted, LAGGARDS, (s) => s.oldestQueuedMs(now) + s.queuedBytes / 2 ** 32, (s) => s.queuedEvents > 0);
+  const behind = topN<Subscriber<any>>(
+    counted,
+    LAGGARDS,
+    (s) => s.oldestQueuedMs(now) + s.queuedBytes / 2 ** 32,
+    (s) => s.queuedEvents > 0,
+  );
   const arrived = t.arrivedPerSecond.read(now);
   const delivered = t.deliveredPerSecond.read(now);
   const c = bus.counters;

@@ -17,7 +17,17 @@ import { Histogram } from './registry.ts';
 export const TRANSPORTS: readonly Transport[] = ['sse', 'ws'];
 export const GAP_REASONS: readonly GapControl['reason'][] = ['expired', 'unknown_epoch', 'invalid', 'ahead'];
 /** Why a publish request was refused; anything else is counted as `other`. */
-export const REJECT_REASONS = ['invalid_json', 'unsupported_media_type', 'payload_too_large', 'validation_failed', 'unauthorized', 'forbidden', 'rate_limited', 'store_unavailable', 'other'] as const;
+export const REJECT_REASONS = [
+  'invalid_json',
+  'unsupported_media_type',
+  'payload_too_large',
+  'validation_failed',
+  'unauthorized',
+  'forbidden',
+  'rate_limited',
+  'store_unavailable',
+  'other',
+] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** Error codes of publish refusals, as the metric's reason. */
@@ -130,7 +140,14 @@ export class Telemetry implements BusObserver {
   }
 
   ended(sub: Subscriber<any>, reason: EndReason): void {
-    this.#log('debug', 'subscriber ended', { subscriber: sub.id, transport: sub.transport, reason, duration_ms: Date.now() - sub.createdAt, delivered: sub.delivered, dropped: sub.dropped });
+    this.#log('debug', 'subscriber ended', {
+      subscriber: sub.id,
+      transport: sub.transport,
+      reason,
+      duration_ms: Date.now() - sub.createdAt,
+      delivered: sub.delivered,
+      dropped: sub.dropped,
+    });
   }
 
   /** A refused publish request: counted by reason, logged once per reason and interval. */
