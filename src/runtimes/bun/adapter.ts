@@ -13,6 +13,7 @@ import { upgradeWebSocket, websocket as honoWebsocket } from 'hono/bun';
 import type { Config } from '../server-config.ts';
 import type { RuntimeAdapter } from '../../core/runtime.ts';
 import { readAsset } from '../node/assets.ts';
+import { portableProcessMetrics } from '../process-metrics.ts';
 import { WS_CLOSE } from '../../core/routes/ws.ts';
 
 /** The parts of Bun's ServerWebSocket used here. */
@@ -89,6 +90,7 @@ export const bunRuntime: RuntimeAdapter = {
   remoteAddress: (c) => server(c)?.requestIP(c.req.raw)?.address,
   ws: { sendBatch, backpressure: true },
   asset: readAsset,
+  processMetrics: portableProcessMetrics,
 };
 
 /**

@@ -13,6 +13,7 @@ import { defineWebSocketHelper, WSContext, type UpgradeWebSocket } from 'hono/ws
 import type { Config } from '../server-config.ts';
 import type { RuntimeAdapter } from '../../core/runtime.ts';
 import { readAsset } from '../node/assets.ts';
+import { portableProcessMetrics } from '../process-metrics.ts';
 
 /** What Deno.serve hands the handler next to the request. */
 export interface DenoServeInfo {
@@ -83,5 +84,6 @@ export function denoRuntime(config: Config): RuntimeAdapter {
     remoteAddress: (c: Context) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
     ws: { sendBatch, backpressure: true },
     asset: readAsset,
+    processMetrics: portableProcessMetrics,
   };
 }

@@ -57,6 +57,8 @@ export function metricsChecks(t: () => Target): void {
       const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
       expect({ status: r.status, problems: `${r.stdout}${r.stderr}`.trim() }).toEqual({ status: 0, problems: '' });
       expect(text).toMatch(new RegExp(`^eventgate_info\\{runtime="${t().runtime}",backend="[a-z_-]+"\\} 1$`, 'm'));
+      // The runtime's own process metrics, where it has them (not on Workers: an isolate has no process to measure).
+      if (t().runtime !== 'workers') expect(text).toMatch(/^process_resident_memory_bytes \d+(\.\d+)?(e\+\d+)?$/m);
     });
 
     it('counts a published batch, its delivery to an SSE subscriber and a refused publish, the same as the stats', async () => {
