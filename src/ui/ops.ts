@@ -144,7 +144,14 @@ export class OpsView {
     const rows = s.laggards.map((l) => {
       const tr = node('tr');
       tr.dataset.subscriber = String(l.id);
-      tr.append(node('td', '', String(l.id)), node('td', '', l.transport), node('td', 'ops-filter', filterText(l.filter)), node('td', 'num', String(l.queued_events)), node('td', 'num', bytes(l.queued_bytes)), node('td', 'num', ms(l.lag_ms)));
+      tr.append(
+        node('td', '', String(l.id)),
+        node('td', '', l.transport),
+        node('td', 'ops-filter', filterText(l.filter)),
+        node('td', 'num', String(l.queued_events)),
+        node('td', 'num', bytes(l.queued_bytes)),
+        node('td', 'num', ms(l.lag_ms)),
+      );
       return tr;
     });
     this.#laggards.replaceChildren(...rows);
