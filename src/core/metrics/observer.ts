@@ -21,9 +21,11 @@ export interface BusObserver {
   delivered(transport: Transport, n: number): void;
   /** One flush run began; `ageMs` is how long its first subscriber's oldest item waited. */
   flushed(ageMs: number): void;
-  slowDisconnect(sub: Subscriber<any>, lost: number): void;
-  dropped(sub: Subscriber<any>, lost: number): void;
-  /** A replay finished; `gap` when it began with one. */
+  /** A subscriber of this transport was disconnected as slow; `lost` queued events were discarded. */
+  slowDisconnect(transport: Transport, lost: number): void;
+  /** A subscriber of this transport lost `lost` events by its drop policy. */
+  dropped(transport: Transport, lost: number): void;
+  /** A replay began with `gap`, or finished without one (undefined). */
   replayed(gap: GapControl | undefined): void;
   /** Live delivery broke (a shared store lost or trimmed events). */
   streamBreak(reason: GapControl['reason']): void;

@@ -101,26 +101,26 @@ export class Telemetry implements BusObserver {
     this.deliveryLatency.observe(ageMs / 1000);
   }
 
-  slowDisconnect(sub: Subscriber<any>, lost: number): void {
-    this.slowDisconnectsBy[sub.transport]++;
+  slowDisconnect(transport: Transport, lost: number): void {
+    this.slowDisconnectsBy[transport]++;
     this.#warnings.record(
       'warn',
-      `slow:${sub.transport}`,
-      { transport: sub.transport },
+      `slow:${transport}`,
+      { transport },
       { lost },
-      () => [`slow ${sub.transport} subscriber disconnected (overflow); it resumes by replay`, { subscriber: sub.id, discarded: lost }],
-      (n, s) => `${n} more slow ${sub.transport} subscribers disconnected (overflow), ${s.lost ?? 0} queued events discarded`,
+      () => [`slow ${transport} subscriber disconnected (overflow); it resumes by replay`, { discarded: lost }],
+      (n, s) => `${n} more slow ${transport} subscribers disconnected (overflow), ${s.lost ?? 0} queued events discarded`,
     );
   }
 
-  dropped(sub: Subscriber<any>, lost: number): void {
+  dropped(transport: Transport, lost: number): void {
     this.#warnings.record(
       'warn',
-      `drop:${sub.transport}`,
-      { transport: sub.transport },
+      `drop:${transport}`,
+      { transport },
       { lost },
-      () => [`${sub.transport} subscriber fell behind and lost its oldest events (on_overflow=drop)`, { subscriber: sub.id, dropped: lost }],
-      (n, s) => `${n} more drops on ${sub.transport} subscribers (on_overflow=drop), ${s.lost ?? 0} events dropped`,
+      () => [`${transport} subscriber fell behind and lost its oldest events (on_overflow=drop)`, { dropped: lost }],
+      (n, s) => `${n} more drops on ${transport} subscribers (on_overflow=drop), ${s.lost ?? 0} events dropped`,
     );
   }
 
