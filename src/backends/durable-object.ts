@@ -12,6 +12,7 @@
 import type { SqlStorage } from '@cloudflare/workers-types/latest';
 import { formatCursor, newEpoch } from '../core/cursor.ts';
 import { Envelope, type NewEvent } from '../core/event.ts';
+import type { IdempotencyClaim, OnceResult } from '../core/idempotency.ts';
 import { BackendUnavailableError, type Backend, type BackendHealth, type EventSink, type HistoryWindow } from '../core/store.ts';
 
 /** The part of `ctx.storage` this backend uses. */
@@ -53,6 +54,8 @@ export class DurableObjectBackend implements Backend {
     this.#storage.transactionSync(() => {
       sql.exec('CREATE TABLE IF NOT EXISTS eventgate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
       sql.exec('CREATE TABLE IF NOT EXISTS eventgate_events (seq INTEGER PRIMARY KEY, json TEXT NOT NULL)');
+      // Idempotency keys of stored batches, until their window ends (`until`, ms since the epoch).
+      sql.exec('CREATE TABLE IF NOT EXISTS eventgate_keys (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, ids TEXT NOT NULL, until INTEGER NOT NULL)');
       const meta = new Map<string, string>();
       for (const r of sql.exec<{ key: string; value: string }>('SELECT key, value FROM eventgate_meta')) meta.set(r.key, r.value);
       let epoch = meta.get('epoch');
@@ -81,16 +84,40 @@ export class DurableObjectBackend implements Backend {
   }
 
   async append(events: NewEvent[]): Promise<Envelope[]> {
+    const r = this.#write(events, undefined);
+    return r.kind === 'stored' ? r.value : [];
+  }
+
+  /** The key lookup, the events and the key record are one SQLite transaction. */
+  async appendOnce(events: NewEvent[], claim: IdempotencyClaim): Promise<OnceResult<Envelope[]>> {
+    return this.#write(events, claim);
+  }
+
+  #write(events: NewEvent[], claim: IdempotencyClaim | undefined): OnceResult<Envelope[]> {
     if (!this.#opened) throw new BackendUnavailableError('the Durable Object store is not open');
     // Every event is serialised (which may throw) before the transaction stores any.
     const out = events.map((e, i) => new Envelope({ id: formatCursor(this.#epoch, this.#head + i + 1), ...e }, this.#head + i + 1));
     const sql = this.#storage.sql;
     const before = { head: this.#head, oldest: this.#oldest };
+    let seen: OnceResult<Envelope[]> | undefined;
     try {
       this.#storage.transactionSync(() => {
+        if (claim) {
+          const now = Date.now();
+          sql.exec('DELETE FROM eventgate_keys WHERE until <= ?', now);
+          const row = sql.exec<{ fingerprint: string; ids: string }>('SELECT fingerprint, ids FROM eventgate_keys WHERE key = ?', claim.key).toArray()[0];
+          if (row) {
+            seen = row.fingerprint === claim.fingerprint ? { kind: 'repeat', ids: JSON.parse(row.ids) as string[] } : { kind: 'conflict' };
+            return;
+          }
+        }
         for (const env of out) sql.exec('INSERT INTO eventgate_events (seq, json) VALUES (?, ?)', env.offset, env.json);
         const seq = this.#head + out.length;
         sql.exec("UPDATE eventgate_meta SET value = ? WHERE key = 'head'", String(seq));
+        if (claim) {
+          const ids = JSON.stringify(out.map((e) => e.event.id));
+          sql.exec('INSERT INTO eventgate_keys (key, fingerprint, ids, until) VALUES (?, ?, ?, ?)', claim.key, claim.fingerprint, ids, Date.now() + claim.ttlMs);
+        }
         this.#head = seq;
         this.#trim();
       });
@@ -100,8 +127,9 @@ export class DurableObjectBackend implements Backend {
       this.#oldest = before.oldest;
       throw new BackendUnavailableError(`the Durable Object store refused the write: ${(err as Error).message}`);
     }
+    if (seen) return seen;
     this.#sink?.(out);
-    return out;
+    return { kind: 'stored', value: out };
   }
 
   window(): HistoryWindow {

@@ -4,6 +4,7 @@
  */
 import { formatCursor, newEpoch } from '../core/cursor.ts';
 import { Envelope, type NewEvent } from '../core/event.ts';
+import { KeyTable, type IdempotencyClaim, type OnceResult } from '../core/idempotency.ts';
 import { HistoryRing } from './history-ring.ts';
 import type { Backend, BackendHealth, EventSink, HistoryWindow } from '../core/store.ts';
 
@@ -12,17 +13,21 @@ export interface MemoryBackendOptions {
   historySize?: number;
   /** Fixed epoch (tests); default is a new random one. */
   epoch?: string;
+  /** Most idempotency keys remembered at once. Default 100000. */
+  maxIdempotencyKeys?: number;
 }
 
 export class MemoryBackend implements Backend {
   readonly kind = 'memory';
   readonly epoch: string;
   readonly #ring: HistoryRing;
+  readonly #keys: KeyTable;
   #sink: EventSink | undefined;
 
   constructor(o: MemoryBackendOptions = {}) {
     this.epoch = o.epoch ?? newEpoch();
     this.#ring = new HistoryRing(o.historySize ?? 10_000);
+    this.#keys = new KeyTable({ maxKeys: o.maxIdempotencyKeys });
   }
 
   async open(sink: EventSink): Promise<void> {
@@ -32,6 +37,16 @@ export class MemoryBackend implements Backend {
   /** Synchronous under the hood: the batch is stored and fanned out before this resolves. */
   append(events: NewEvent[]): Promise<Envelope[]> {
     return Promise.resolve(this.appendNow(events));
+  }
+
+  /** The key check, the append and the key record happen in one synchronous step. */
+  appendOnce(events: NewEvent[], claim: IdempotencyClaim): Promise<OnceResult<Envelope[]>> {
+    return Promise.resolve(
+      this.#keys.once(claim, () => {
+        const envs = this.appendNow(events);
+        return { value: envs, ids: envs.map((e) => e.event.id) };
+      }),
+    );
   }
 
   /** Whole or nothing: every event is serialised (which may throw) before any is stored. */

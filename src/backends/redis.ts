@@ -21,6 +21,8 @@ import { BackendUnavailableError, type Backend, type BackendHealth, type EventSi
 import { connect, redact, type Scripted } from './redis/connect.ts';
 import { RedisHistory } from './redis/history.ts';
 import { parseAppendReply, parseReadReply, type ReadReply } from './redis/reply.ts';
+import { idempotencyKey, parseOnceReply } from './redis/idempotency.ts';
+import type { IdempotencyClaim, OnceResult } from '../core/idempotency.ts';
 import { findBatch, type Settled } from './redis/settle.ts';
 import { RedisTail } from './redis/tail.ts';
 
@@ -159,7 +161,17 @@ export class RedisBackend implements Backend {
   }
 
   async append(events: NewEvent[]): Promise<Envelope[]> {
-    if (events.length === 0) return [];
+    const r = await this.#append(events, undefined);
+    return r.kind === 'stored' ? r.value : [];
+  }
+
+  /** The key check and record run in the append's own script (redis/idempotency.ts). */
+  appendOnce(events: NewEvent[], claim: IdempotencyClaim): Promise<OnceResult<Envelope[]>> {
+    return this.#append(events, claim);
+  }
+
+  async #append(events: NewEvent[], claim: IdempotencyClaim | undefined): Promise<OnceResult<Envelope[]>> {
+    if (events.length === 0) return { kind: 'stored', value: [] };
     const cmd = this.#ready();
     const bodies = events.map((e) => {
       const json = JSON.stringify(e);
@@ -170,22 +182,27 @@ export class RedisBackend implements Backend {
     const headBefore = this.#win.head;
     let raw: unknown;
     try {
-      raw = await cmd.egAppend(this.#meta, this.#stream, newEpoch(), String(this.#o.historySize), token, ...bodies);
+      const args = [newEpoch(), String(this.#o.historySize), token, ...bodies];
+      raw = claim
+        ? await cmd.egAppendOnce(this.#meta, this.#stream, idempotencyKey(this.#o.prefix, claim.key), ...args, claim.fingerprint, String(claim.ttlMs))
+        : await cmd.egAppend(this.#meta, this.#stream, ...args);
     } catch (err) {
       const e = err as Error;
       if (e.name === 'MaxRetriesPerRequestError' || /Connection is closed|ECONNRESET|EPIPE/i.test(e.message)) {
         // The connection broke with the batch in flight: find out whether Redis has it.
         const s = await this.#settle(token, headBefore);
-        if (s.stored === true) return this.#envelopes(events, bodies, s.epoch, s.first);
+        if (s.stored === true) return { kind: 'stored', value: this.#envelopes(events, bodies, s.epoch, s.first) };
         if (s.stored === false) throw new BackendUnavailableError('the connection to Redis broke before it stored the batch');
         throw new BackendUnavailableError('the connection to Redis broke while the batch was in flight, and Redis could not be asked whether it stored it; it may still be delivered');
       }
       const timedOut = /timed out/i.test(e.message);
       throw new BackendUnavailableError(`Redis did not take the batch (${e.message})${timedOut ? '; Redis may still store it, and it would then be delivered' : ''}`);
     }
+    const seen = claim && parseOnceReply(raw);
+    if (seen) return seen;
     const r = parseAppendReply(raw);
     if (r.last - r.first + 1 !== events.length) throw new BackendUnavailableError(`Redis stored ${r.last - r.first + 1} events of a batch of ${events.length}`);
-    return this.#envelopes(events, bodies, r.epoch, r.first, r.oldest);
+    return { kind: 'stored', value: this.#envelopes(events, bodies, r.epoch, r.first, r.oldest) };
   }
 
   #envelopes(events: NewEvent[], bodies: string[], epoch: string, first: number, oldest?: number | null): Envelope[] {

@@ -86,6 +86,7 @@ export function createApp(deps: AppDeps): Hono<any> {
       peers,
       log: deps.log,
       publish: (events) => bus.publish(events),
+      publishOnce: (events, claim) => bus.publishOnce(events, claim),
       rejected: (_reason, count) => {
         bus.counters.publish_rejected += count;
       },

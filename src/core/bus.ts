@@ -22,6 +22,7 @@ import { newBusCounters, transportCounters, type BusCounters } from './bus-count
 import { noObserver, type BusObserver } from './metrics/observer.ts';
 import type { Envelope, NewEvent } from './event.ts';
 import { compileFilter, type Filter } from './filter.ts';
+import type { IdempotencyClaim, OnceResult } from './idempotency.ts';
 import { Subscriber, type EndReason, type OverflowPolicy, type QueueLimits, type SubscriberCounters, type Transport } from './subscriber.ts';
 
 /** Runs `fn` after the I/O callbacks of this event-loop turn (setImmediate where there is one). */
@@ -108,12 +109,18 @@ export class Bus {
   }
 
   /** Stores a batch (atomically) and fans it out; resolves with the stored envelopes. */
-  async publish(events: NewEvent[]): Promise<Envelope[]> {
+  publish(events: NewEvent[]): Promise<Envelope[]> {
+    return this.publishOnce(events, undefined).then((r) => (r.kind === 'stored' ? r.value : []));
+  }
+  /** `publish` under an Idempotency-Key claim (core/idempotency.ts): a repeat or a conflict stores nothing. */
+  async publishOnce(events: NewEvent[], claim: IdempotencyClaim | undefined): Promise<OnceResult<Envelope[]>> {
     try {
-      const envs = await this.backend.append(events);
-      this.counters.published += envs.length;
-      this.#obs.published(envs);
-      return envs;
+      const r: OnceResult<Envelope[]> = claim ? await this.backend.appendOnce(events, claim) : { kind: 'stored', value: await this.backend.append(events) };
+      if (r.kind === 'stored') {
+        this.counters.published += r.value.length;
+        this.#obs.published(r.value);
+      }
+      return r;
     } catch (err) {
       this.counters.publish_failures += events.length;
       throw err;

@@ -51,6 +51,8 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   /** MAX_BATCH: most events in one publish. Default 1000. */
   maxBatch: number;
+  /** IDEMPOTENCY_TTL_MS: how long an Idempotency-Key is remembered after its batch was stored. Default 300000 (5 min). */
+  idempotencyTtlMs: number;
   /** MAX_WS_MESSAGE_BYTES: largest client WebSocket message; bigger ones close with 1009. Default 64 KiB. */
   maxWsMessageBytes: number;
   /** MAX_SUBSCRIBERS: concurrent subscribers; more get 503. Default 100000. */
@@ -116,6 +118,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     publicUrl: publicUrl(env),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', MiB, 64, 256 * MiB),
     maxBatch: int(env, 'MAX_BATCH', 1000, 1, 1_000_000),
+    idempotencyTtlMs: int(env, 'IDEMPOTENCY_TTL_MS', 300_000, 1, 7 * 24 * 3_600_000),
     maxWsMessageBytes: int(env, 'MAX_WS_MESSAGE_BYTES', 64 * 1024, 128, 16 * MiB),
     maxSubscribers: int(env, 'MAX_SUBSCRIBERS', 100_000, 1, 10_000_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),

@@ -10,15 +10,16 @@ export interface Cursor {
   offset: number;
 }
 
-const CURSOR_RE = /^([a-z0-9]{1,32})-(\d{1,15})$/;
+/** Exactly what formatCursor writes: no surrounding space, no leading zero (so no two texts name one cursor). */
+const CURSOR_RE = /^([a-z0-9]{1,32})-(0|[1-9]\d{0,14})$/;
 
 export function formatCursor(epoch: string, offset: number): string {
   return `${epoch}-${offset}`;
 }
 
-/** Parses a cursor; undefined when the text is not one of ours. */
+/** Parses a cursor; undefined when the text is not one formatCursor could have made. */
 export function parseCursor(text: string): Cursor | undefined {
-  const m = CURSOR_RE.exec(text.trim());
+  const m = CURSOR_RE.exec(text);
   if (!m) return undefined;
   const offset = Number(m[2]);
   if (!Number.isSafeInteger(offset)) return undefined;

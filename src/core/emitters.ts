@@ -16,11 +16,17 @@
  *   or more; else `info`.
  * - cgrag: `warning` when no chunk was retrieved; else `info`.
  * - query_route: `info`.)
+ *
+ * Retries: when the store is unavailable (BackendUnavailableError: Redis
+ * down, or its answer lost with the connection, when the event may be
+ * stored after all) an emit is tried again, up to EMIT_ATTEMPTS times, under
+ * one idempotency key, so it is stored at most once.
  */
 import * as v from 'valibot';
 import type { NewEvent } from './event.ts';
 import type { EventRegistry } from './registry.ts';
 import { inferSeverity } from './severity.ts';
+import { BackendUnavailableError } from './store.ts';
 import type {
   BuiltinMetadata,
   CacheMetadata,
@@ -79,9 +85,13 @@ export function defaultMessage<T extends keyof BuiltinMetadata>(type: T, m: Buil
   }
 }
 
+/** Tries per emit when the store is unavailable; the waits between are 100 ms, then 400 ms. */
+export const EMIT_ATTEMPTS = 3;
+
 export function createEmitters(
   registry: EventRegistry,
-  publish: (e: NewEvent) => Promise<string>,
+  /** Stores one event under `key` (the same key for every try of one emit); resolves with its id. */
+  publish: (e: NewEvent, key: string) => Promise<string>,
   onFailure: (err: unknown, type: string) => void,
 ): Emitters {
   const make = <T extends keyof BuiltinMetadata>(type: T): Emit<BuiltinMetadata[T]> =>
@@ -94,13 +104,22 @@ export function createEmitters(
           const first = result.issues[0]!;
           throw new Error(`invalid ${type} metadata at ${(first.path ?? []).map((p) => String(p.key)).join('.') || '$'}: ${first.message}`);
         }
-        return await publish({
+        const event: NewEvent = {
           timestamp: options.timestamp ?? Date.now() / 1000,
           type,
           severity: options.severity ?? inferSeverity(type, result.output),
           message: options.message ?? defaultMessage(type, metadata),
           metadata: result.output,
-        });
+        };
+        const key = `emit-${crypto.randomUUID()}`;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await publish(event, key);
+          } catch (err) {
+            if (!(err instanceof BackendUnavailableError) || attempt >= EMIT_ATTEMPTS) throw err;
+            await new Promise((r) => setTimeout(r, 100 * 4 ** (attempt - 1)));
+          }
+        }
       } catch (err) {
         onFailure(err, type);
         return undefined;

@@ -82,10 +82,12 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const emit = createEmitters(
     registry,
-    async (e) => {
+    async (e, key) => {
       await ready;
-      const [env] = await bus.publish([e]);
-      return env!.event.id;
+      // The key is the fingerprint too: every try of one emit carries the same event.
+      const r = await bus.publishOnce([e], { key, fingerprint: key, ttlMs: config.idempotencyTtlMs });
+      if (r.kind === 'conflict') throw new Error(`emit key ${key} was used for another event`);
+      return r.kind === 'repeat' ? r.ids[0]! : r.value[0]!.event.id;
     },
     (err, type) => {
       state.emitFailures++;

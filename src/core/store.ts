@@ -12,8 +12,16 @@
  *   newest events; offsets of one epoch only grow.
  * - The epoch changes when the history it names is lost (a new process for
  *   memory, a flushed or new Redis), so that old cursors are recognised.
+ * - `appendOnce` (idempotent publishing, core/idempotency.ts) checks the
+ *   claim's key and records it in the same atomic step as the append: of any
+ *   number of calls with one key, racing or not, on one instance or on peers
+ *   sharing the store, at most one stores, within the key's window. A repeat
+ *   with the same fingerprint answers the stored batch's ids and stores
+ *   nothing; another fingerprint is a conflict and stores nothing. A rejected
+ *   append records no key. A durable store keeps keys across restarts.
  */
 import type { Envelope, NewEvent } from './event.ts';
+import type { IdempotencyClaim, OnceResult } from './idempotency.ts';
 
 export interface HistoryWindow {
   /** The store's epoch when the read was made. */
@@ -60,6 +68,8 @@ export interface Backend {
   readonly epoch: string;
   /** Stores a batch atomically; resolves with the stored envelopes, in order. */
   append(events: NewEvent[]): Promise<Envelope[]>;
+  /** `append`, unless the claim's key was used within its window (see the contract above). */
+  appendOnce(events: NewEvent[], claim: IdempotencyClaim): Promise<OnceResult<Envelope[]>>;
   /** Up to `limit` events with offset > `after`, oldest first, and the window they were read in. */
   readAfter(after: number, limit: number): Promise<{ events: Envelope[]; window: HistoryWindow }>;
   /** Up to `limit` of the newest events that satisfy `match`, oldest first, and the window. */

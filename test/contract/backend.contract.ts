@@ -8,6 +8,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackendUnavailableError, type Backend, type StreamBreak } from '../../src/core/store.ts';
 import type { Envelope, NewEvent } from '../../src/core/event.ts';
+import { historyProperty } from './history.property.ts';
+import { idempotencyContract } from './idempotency.contract.ts';
 
 export interface ContractHarness {
   /** A backend (not yet open) on a new, empty store. */
@@ -214,4 +216,6 @@ export function backendContract(name: string, h: ContractHarness): void {
       expect(a.breaks).toEqual([{ reason: 'expired', after: `${a.b.epoch}-2`, resume_from: `${a.b.epoch}-8`, missed: 5 }]);
     });
   });
+  idempotencyContract(name, h, opened);
+  historyProperty(name, h, opened);
 }

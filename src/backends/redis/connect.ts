@@ -8,10 +8,12 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../../core/logger.ts';
 import { APPEND_LUA, READ_LUA } from './scripts.ts';
+import { APPEND_ONCE_LUA } from './idempotency.ts';
 
 export type Scripted = Redis & {
   egAppend(...args: (string | number)[]): Promise<unknown>;
   egRead(...args: (string | number)[]): Promise<unknown>;
+  egAppendOnce(...args: (string | number)[]): Promise<unknown>;
 };
 
 /** The URL without its password, for logs. */
@@ -47,6 +49,7 @@ export function connect(o: ConnectOptions): Scripted {
   const conn = new Redis(o.url, opts) as Scripted;
   conn.defineCommand('egAppend', { numberOfKeys: 2, lua: APPEND_LUA });
   conn.defineCommand('egRead', { numberOfKeys: 2, lua: READ_LUA });
+  conn.defineCommand('egAppendOnce', { numberOfKeys: 3, lua: APPEND_ONCE_LUA });
   const st = o.state;
   conn.on('error', (err: Error) => {
     if (err.message === st.lastError || st.closed) return;

@@ -8,6 +8,7 @@ import type { Context } from 'hono';
 import type { GatewayConfig } from '../config.ts';
 import type { Envelope, NewEvent } from '../event.ts';
 import { jsonError } from '../http-error.ts';
+import { bodyFingerprint, readIdempotencyKey, type IdempotencyClaim, type OnceResult } from '../idempotency.ts';
 import type { Logger } from '../logger.ts';
 import type { EventRegistry } from '../registry.ts';
 import type { RuntimeAdapter } from '../runtime.ts';
@@ -50,13 +51,15 @@ async function readLimited(req: Request, limit: number): Promise<Uint8Array | un
 
 /** What the publish route needs. */
 export interface PublishDeps {
-  config: Pick<GatewayConfig, 'publishToken' | 'maxBodyBytes' | 'maxBatch'>;
+  config: Pick<GatewayConfig, 'publishToken' | 'maxBodyBytes' | 'maxBatch' | 'idempotencyTtlMs'>;
   registry: EventRegistry;
   runtime: Pick<RuntimeAdapter, 'readBody'>;
   /** How the client is judged for the loopback-only rule (no PUBLISH_TOKEN). */
   peers: PeerTrust;
   /** Stores a validated batch atomically and fans it out. */
   publish(events: NewEvent[]): Promise<Envelope[]>;
+  /** The same, unless the claim's key was used within its window (core/idempotency.ts). */
+  publishOnce(events: NewEvent[], claim: IdempotencyClaim): Promise<OnceResult<Envelope[]>>;
   /** Counts `count` events refused for `reason` (the error code answered). */
   rejected(reason: string, count: number): void;
   log: Logger;
@@ -74,6 +77,8 @@ export function publishHandler(deps: PublishDeps) {
     } else if (!isLoopbackClient(c, deps.peers)) {
       return jsonError(c, 403, { error: 'forbidden', field: 'Authorization', message: 'no PUBLISH_TOKEN is configured, so only loopback clients may publish (a request through a proxy counts only when TRUST_PROXY lists the proxy)' });
     }
+    const idem = readIdempotencyKey(c.req.header('idempotency-key'));
+    if (idem.error) return jsonError(c, 400, { error: 'invalid_idempotency_key', field: 'Idempotency-Key', message: idem.error });
     const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (ct !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(ct)) {
       return jsonError(c, 415, { error: 'unsupported_media_type', field: 'Content-Type', message: `expected application/json, got ${ct || 'none'}` });
@@ -105,8 +110,14 @@ export function publishHandler(deps: PublishDeps) {
       return jsonError(c, 422, { error: 'validation_failed', message: `${result.problems.length} problem(s) in the published events; nothing was published`, problems: result.problems });
     }
     try {
-      const envs = await deps.publish(result.events);
-      return c.json({ ids: envs.map((e) => e.event.id) }, 202);
+      if (!idem.key) return c.json({ ids: (await deps.publish(result.events)).map((e) => e.event.id) }, 202);
+      const r = await deps.publishOnce(result.events, { key: idem.key, fingerprint: await bodyFingerprint(bytes), ttlMs: config.idempotencyTtlMs });
+      if (r.kind === 'conflict') {
+        return jsonError(c, 422, { error: 'idempotency_key_reused', field: 'Idempotency-Key', message: 'this Idempotency-Key came with another body within IDEMPOTENCY_TTL_MS; nothing was published (use a new key for a new batch)' });
+      }
+      // A repeat stores nothing and answers what the first request was answered.
+      if (r.kind === 'repeat') return c.json({ ids: r.ids }, 202, { 'Idempotent-Replayed': 'true' });
+      return c.json({ ids: r.value.map((e) => e.event.id) }, 202);
     } catch (err) {
       if (err instanceof BackendUnavailableError) {
         return jsonError(c, 503, { error: 'store_unavailable', message: `events were not published: ${err.message}` }, { 'Retry-After': '1' });
