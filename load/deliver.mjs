@@ -86,6 +86,9 @@ export async function runDelivery(o, gw, log = () => {}) {
   sampler?.mark();
   ok = 0;
   failed = 0;
+  // --scrape-ms: a scraper reads /metrics that often while the load runs (its rendering counts in the server's CPU).
+  let scrapes = 0;
+  const scraper = o.scrapeMs ? setInterval(() => void fetch(`${gw.url}/metrics`, { headers: o.headers }).then((r) => r.text()).then(() => scrapes++, () => {}), o.scrapeMs) : undefined;
 
   // Publish R events/s for D s on an elapsed-time schedule (catches up timer jitter).
   const total = Math.round(o.rate * o.seconds);
@@ -117,6 +120,7 @@ export async function runDelivery(o, gw, log = () => {}) {
     if (got >= ok * readers) break;
     await sleep(50);
   }
+  clearInterval(scraper);
   const win = sampler?.window();
   worker.send({ cmd: 'report' });
   const rep = await waitMsg('report');
@@ -148,6 +152,7 @@ export async function runDelivery(o, gw, log = () => {}) {
       ? { cpuS: win.cpuS, cpuPct: (100 * win.cpuS) / spanS, usPerDelivery: (win.cpuS * 1e6) / Math.max(1, delivered), peakRssMiB: win.peakRssKiB / 1024, rssIdleKiBPerConn: (rssIdle - rssBefore) / Math.max(1, conn.alive) }
       : { unavailable: 'the server is remote (or not visible in /proc): CPU and RSS are not measured' },
     clientCpuS: rep.cpuS,
+    scrapes,
   };
 }
 
@@ -163,20 +168,22 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       url: { type: 'string' }, transport: { type: 'string', default: DELIVER_DEFAULTS.transport },
       subs: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' }, payload: { type: 'string' }, batch: { type: 'string' },
       probes: { type: 'string' }, filters: { type: 'string' }, stalled: { type: 'string' }, drain: { type: 'string' }, token: { type: 'string' },
-      json: { type: 'string' }, help: { type: 'boolean' },
+      'scrape-ms': { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean' },
     },
   });
   if (a.help) {
     console.log(`node load/deliver.mjs [--url http://host:port] [--transport sse|ws] [--subs N] [--rate R] [--seconds D] [--payload BYTES]
-  [--batch B] [--probes P] [--filters K] [--stalled PCT] [--drain S] [--token T] [--json FILE]
+  [--batch B] [--probes P] [--filters K] [--stalled PCT] [--drain S] [--token T] [--scrape-ms MS] [--json FILE]
 Without --url a gateway is started here (npm start on a free port). With a loopback --url the server's
 pid is found from its listening socket; with a remote --url server CPU and RSS are not measured.
 --filters K spreads subscribers over K distinct filters (each matches every load event);
---stalled PCT makes that percentage of subscribers stop reading after the handshake.`);
+--stalled PCT makes that percentage of subscribers stop reading after the handshake;
+--scrape-ms MS reads /metrics every MS ms while the load runs (a Prometheus scraper's cost).`);
     process.exit(0);
   }
   const o = { transport: a.transport, token: a.token || process.env.PUBLISH_TOKEN };
   for (const k of ['subs', 'rate', 'seconds', 'payload', 'batch', 'probes', 'filters', 'stalled', 'drain']) if (a[k] !== undefined) o[k] = Number(a[k]);
+  if (a['scrape-ms'] !== undefined) o.scrapeMs = Number(a['scrape-ms']);
   const gw = await gateway({ url: a.url, log: console.error });
   if (!gw.local) console.error('server CPU and RSS: unavailable (remote gateway)');
   try {

@@ -54,6 +54,7 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
     this.#kind = options.transport === 'ws' ? 'ws' : 'sse';
     this.#filter = { ...(options.filter ?? {}) };
     this.#replay = options.replay;
+    this.#token = options.token;
     this.#overflowPolicy = options.onOverflow;
     this.#cursors = new CursorStore(options.storage, options.storageKey);
     if (options.backoff?.initialMs !== undefined) this.#initialDelay = options.backoff.initialMs;
@@ -131,11 +132,14 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
 
   // ---- connection -------------------------------------------------------
 
+  readonly #token: string | (() => string | undefined) | undefined;
+
   #url(kind: 'sse' | 'ws'): string {
     const extra = {
       last_event_id: this.#lastEventId ?? undefined,
       replay: this.#lastEventId ? undefined : this.#replay,
       on_overflow: this.#overflowPolicy,
+      access_token: typeof this.#token === 'function' ? this.#token() : this.#token,
     };
     const u = new URL(kind === 'ws' ? WS_PATH : SSE_PATH, this.#base);
     u.search = subscriptionQuery(this.#filter, extra);

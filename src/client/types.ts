@@ -94,6 +94,12 @@ export interface ClientOptions<T extends string = string> {
   pingMs?: number;
   /** Default true: connect at once. */
   connect?: boolean;
+  /**
+   * A token for a gateway that requires one, sent as the `access_token` query
+   * parameter (what EventSource and a browser WebSocket can send); a function
+   * is asked again on every connection, so a replaced token is used from the next one.
+   */
+  token?: string | (() => string | undefined);
 }
 
 /** Unsubscribes the handler it was returned for. */

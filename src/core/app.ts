@@ -3,17 +3,22 @@
  * origin checks and CORS, and JSON answers for every refusal. The same app
  * runs on every runtime.
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { Bus } from './bus.ts';
 import type { GatewayConfig } from './config.ts';
 import { jsonError } from './http-error.ts';
 import type { Logger } from './logger.ts';
+import { gatewayMetrics } from './metrics/gateway-metrics.ts';
+import type { Telemetry } from './metrics/telemetry.ts';
 import type { GatewaySite } from './origin.ts';
 import type { PeerTrust } from './peer.ts';
 import type { EventRegistry } from './registry.ts';
 import type { RuntimeAdapter } from './runtime.ts';
 import { originGuard, subscriptionGuard, type GuardEnv } from './routes/guards.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { opsRoutes } from './routes/ops.ts';
+import { refusals } from './routes/refusals.ts';
 import { pageRoutes } from './routes/page.ts';
 import { publishHandler } from './routes/publish.ts';
 import { sseHandler } from './routes/sse.ts';
@@ -34,6 +39,8 @@ export interface AppDeps {
   ready: Promise<void>;
   draining(): boolean;
   emitFailures(): number;
+  /** What the bus reported: metrics, the operations view, aggregated warnings. */
+  telemetry: Telemetry;
 }
 
 export function createApp(deps: AppDeps): Hono<any> {
@@ -53,12 +60,19 @@ export function createApp(deps: AppDeps): Hono<any> {
     ready: deps.ready,
   });
 
+  const telemetry = deps.telemetry;
+  app.use(refusals({ publishRejected: (...a) => telemetry.publishRejected(...a), accessRefused: (...a) => telemetry.accessRefused(...a), remoteAddress: (c) => runtime.remoteAddress(c) }));
   healthRoutes(app, { bus, draining: deps.draining });
+  /** Operator endpoints (stats, metrics, the operations view) all pass this one guard: open today, as the stats were; the admin guard once auth lands. */
+  const admin: MiddlewareHandler = (_c, next) => next();
+  const metrics = gatewayMetrics({ bus, telemetry, runtimeName: runtime.name, draining: deps.draining, emitFailures: deps.emitFailures, processMetrics: runtime.processMetrics });
+  metricsRoutes(app, { scrape: metrics.scrape, guard: admin });
 
   app.use('/api/*', origin);
   app.on('OPTIONS', '/api/*', (c) => c.body(null, 204));
   const stats = { bus, runtimeName: runtime.name, historyCapacity: config.historySize, startedAt: deps.startedAt, draining: deps.draining, emitFailures: deps.emitFailures };
-  app.get('/api/events/stats', (c) => {
+  opsRoutes(app, { bus, telemetry, runtimeName: runtime.name, draining: deps.draining, guard: admin });
+  app.get('/api/events/stats', admin, (c) => {
     const raw = c.req.query('limit');
     if (raw !== undefined && !/^\d{1,7}$/.test(raw)) return jsonError(c, 400, { error: 'bad_query', field: 'limit', message: 'limit must be a whole number' });
     return c.json(statsSnapshot(stats, raw === undefined ? 1000 : Number(raw)));

@@ -18,6 +18,8 @@ import { HEARTBEAT, type Control, type GapControl } from './control.ts';
 import { formatCursor } from './cursor.ts';
 import { replay } from './replay.ts';
 import { ReplayGate } from './replay-gate.ts';
+import { newBusCounters, transportCounters, type BusCounters } from './bus-counters.ts';
+import { noObserver, type BusObserver } from './metrics/observer.ts';
 import type { Envelope, NewEvent } from './event.ts';
 import { compileFilter, type Filter } from './filter.ts';
 import type { IdempotencyClaim, OnceResult } from './idempotency.ts';
@@ -45,6 +47,8 @@ export interface BusOptions {
   unavailableRetryMs?: number;
   /** Called with problems the bus cannot hand to a caller. */
   onError?: (err: unknown, where: string) => void;
+  /** Told what the bus does, for metrics and logs (metrics/observer.ts). */
+  observer?: BusObserver;
 }
 
 export interface SubscribeOptions<T> {
@@ -66,16 +70,7 @@ interface Group {
   subs: Set<Subscriber<any>>;
 }
 
-export interface BusCounters {
-  published: number;
-  delivered: number;
-  dropped: number;
-  slow_disconnects: number;
-  overflow_discarded: number;
-  publish_failures: number;
-  publish_rejected: number;
-  subscribers_total: number;
-}
+export type { BusCounters } from './bus-counters.ts';
 
 export class Bus {
   readonly backend: Backend;
@@ -85,34 +80,17 @@ export class Bus {
   readonly #gate: ReplayGate;
   #nextId = 1;
   #running = false;
-  readonly counters: BusCounters = {
-    published: 0,
-    delivered: 0,
-    dropped: 0,
-    slow_disconnects: 0,
-    overflow_discarded: 0,
-    publish_failures: 0,
-    publish_rejected: 0,
-    subscribers_total: 0,
-  };
-  /** What every subscriber reports its deliveries and losses to. */
-  readonly #subCounters: SubscriberCounters = {
-    delivered: (n) => this.#count('delivered', n),
-    dropped: (n) => this.#count('dropped', n),
-    overflowed: (lost) => {
-      this.counters.slow_disconnects++;
-      this.counters.overflow_discarded += lost;
-    },
-  };
-
-  #count(k: 'delivered' | 'dropped', n: number): void {
-    this.counters[k] += n;
-  }
+  readonly counters: BusCounters = newBusCounters();
+  readonly #obs: BusObserver;
+  /** What every subscriber of a transport reports its deliveries and losses to. */
+  readonly #subCounters: Record<Transport, SubscriberCounters>;
 
   constructor(backend: Backend, o: BusOptions) {
     this.backend = backend;
     this.#o = o;
     this.#gate = new ReplayGate(o.replaySlots ?? 2);
+    this.#obs = o.observer ?? noObserver;
+    this.#subCounters = transportCounters(this.counters, this.#obs);
   }
 
   get running(): boolean {
@@ -132,7 +110,10 @@ export class Bus {
   async publishOnce(events: NewEvent[], claim: IdempotencyClaim | undefined): Promise<OnceResult<Envelope[]>> {
     try {
       const r: OnceResult<Envelope[]> = claim ? await this.backend.appendOnce(events, claim) : { kind: 'stored', value: await this.backend.append(events) };
-      if (r.kind === 'stored') this.counters.published += r.value.length;
+      if (r.kind === 'stored') {
+        this.counters.published += r.value.length;
+        this.#obs.published(r.value);
+      }
       return r;
     } catch (err) {
       this.counters.publish_failures += events.length;
@@ -143,10 +124,13 @@ export class Bus {
   #deliver(envs: Envelope[]): void {
     const now = Date.now();
     const dirty = this.#dirty;
+    const obs = this.#obs;
+    obs.arrived(envs, now);
     for (const group of this.#groups.values()) {
       for (let i = 0; i < envs.length; i++) {
         const env = envs[i]!;
         if (!group.match(env.event)) continue;
+        obs.fannedOut(env.event.severity, group.subs.size);
         for (const sub of group.subs) if (sub.push(env, now)) dirty.push(sub);
       }
     }
@@ -169,11 +153,13 @@ export class Bus {
     this.#flushScheduled = false;
     const dirty = this.#dirty;
     this.#dirty = [];
+    if (dirty.length > 0) this.#obs.flushed(dirty[0]!.oldestQueuedMs());
     for (let i = 0; i < dirty.length; i++) dirty[i]!.flush();
   };
 
   /** Live delivery skipped (a shared store lost or trimmed what this instance had not delivered yet): every subscriber is told, in order. */
   #onBreak(b: StreamBreak): void {
+    this.#obs.streamBreak(b.reason);
     const message =
       b.reason === 'unknown_epoch'
         ? 'the shared store lost its history (flushed or replaced); events after requested may be lost, and cursors now carry a new epoch'
@@ -198,18 +184,20 @@ export class Bus {
       policy: o.policy,
       limits: this.#o.limits,
       codec: o.codec,
-      counters: this.#subCounters,
+      counters: this.#subCounters[o.transport],
       overflowGraceMs: this.#o.overflowGraceMs,
       maxChunkItems: 4096,
       initial: o.initial,
       onEnd: (s, reason) => {
         this.#remove(s);
+        this.#obs.ended(s, reason);
         o.onEnd?.(reason);
       },
     });
     this.counters.subscribers_total++;
     this.#subs.set(sub.id, sub);
     this.#join(sub);
+    this.#obs.subscribed(sub);
     void this.#replay(sub, o.cursor ?? null, o.replay ?? this.#o.replayDefault);
     return sub;
   }
@@ -252,6 +240,7 @@ export class Bus {
   }
 
   async #replay(sub: Subscriber<any>, cursor: string | null, latest: number): Promise<void> {
+    let gapped = false;
     try {
       const match = compileFilter(sub.filter);
       const gate = this.#gate;
@@ -259,7 +248,11 @@ export class Bus {
         this.backend,
         { cursor, latest, max: this.#o.replayMax, page: this.#o.replayPage ?? 128, match: (e) => match(e.event), gate: (read) => gate.run(read) },
         {
-          gap: (g) => sub.control(g),
+          gap: (g) => {
+            gapped = true;
+            this.#obs.replayed(g);
+            sub.control(g);
+          },
           event: (env) => sub.pushReplay(env),
           page: () => sub.flush(),
           get stopped() {
@@ -267,6 +260,7 @@ export class Bus {
           },
         },
       );
+      if (!gapped) this.#obs.replayed(undefined);
       if (sub.ended) return;
       sub.goLive({ control: 'ready', filter: sub.filter, replayed, head: window.head > 0 ? formatCursor(window.epoch, window.head) : null });
     } catch (err) {

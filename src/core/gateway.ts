@@ -11,6 +11,7 @@ import { Bus } from './bus.ts';
 import { defaultGatewayConfig, type GatewayConfig } from './config.ts';
 import type { ShutdownControl } from './control.ts';
 import { createEmitters, type Emitters } from './emitters.ts';
+import { Telemetry } from './metrics/telemetry.ts';
 import { GatewaySite, type ListenAddress } from './origin.ts';
 import { defaultRegistry, type EventRegistry } from './registry.ts';
 import { inProcessRuntime, type RuntimeAdapter } from './runtime.ts';
@@ -60,12 +61,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   const registry = options.registry ?? defaultRegistry();
   const runtime = options.runtime ?? inProcessRuntime;
   const backend = options.backend;
+  const telemetry = new Telemetry({ log });
   const bus = new Bus(backend, {
     limits: { events: config.queueMaxEvents, bytes: config.queueMaxBytes },
     overflowGraceMs: config.overflowGraceMs,
     replayDefault: config.replayDefault,
     replayMax: config.historySize,
     onError: (err, where) => log('warn', `bus: ${where} failed`, err),
+    observer: telemetry,
   });
   const ready = bus.start();
   ready.catch((err) => log('error', 'backend failed to open', err));
@@ -118,6 +121,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       ready,
       draining: () => state.draining,
       emitFailures: () => state.emitFailures,
+      telemetry,
     }),
     bus,
     emit,
@@ -129,6 +133,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     close: () =>
       (closed ??= (async () => {
         await drain();
+        telemetry.flushLogs();
         await bus.close();
       })()),
   };

@@ -72,6 +72,12 @@ export interface RuntimeAdapter {
    * `[[rules]] type = "Text"`) answered from a map of them.
    */
   asset?(path: string): Promise<string | undefined> | string | undefined;
+  /**
+   * The process's own metrics as Prometheus exposition text, appended to
+   * GET /metrics (Node: prom-client's defaults). Absent where the runtime
+   * has none to give.
+   */
+  processMetrics?(): Promise<string> | string;
 }
 
 /**

@@ -9,6 +9,7 @@ import { ConfigError } from '../core/config.ts';
 import { loadConfig, type Config } from './server-config.ts';
 import type { Gateway } from '../core/gateway.ts';
 import { startDemo } from '../demo.ts';
+import { createLogger, type Logger } from '../core/logger.ts';
 
 export interface ProcessHost {
   /** Shown in the start line ("with Bun"); empty for the default runtime. */
@@ -25,7 +26,7 @@ export interface StartedServer {
   stop(): Promise<void>;
 }
 
-export async function runGateway(host: ProcessHost, start: (config: Config) => Promise<StartedServer>): Promise<void> {
+export async function runGateway(host: ProcessHost, start: (config: Config, o: { logger: Logger }) => Promise<StartedServer>): Promise<void> {
   let config: Config;
   try {
     config = loadConfig(host.env);
@@ -38,32 +39,35 @@ export async function runGateway(host: ProcessHost, start: (config: Config) => P
   }
   if (host.args.includes('--demo')) config.demo = true;
 
-  const server = await start(config);
+  const log = createLogger({ format: config.logFormat, level: config.logLevel });
+  const server = await start(config, { logger: log });
   const g = server.gateway;
   const runtime = host.label ? ` with ${host.label}` : '';
-  console.log(`[eventgate] listening on ${server.url}${runtime} (host ${config.host}, backend ${g.bus.backend.kind}, history ${config.historySize})`);
-  console.log(`[eventgate] SSE  ${server.url}/api/events/stream   WS ${server.url.replace('http', 'ws')}/ws/events   page ${server.url}/`);
-  if (config.publishToken) console.log('[eventgate] publishing requires Authorization: Bearer <PUBLISH_TOKEN>');
-  else console.log('[eventgate] no PUBLISH_TOKEN set: only loopback clients (127.0.0.1, ::1) may publish');
+  const publishAuth = config.publishToken ? 'publish_token' : 'loopback_only';
+  // The logger redacts secrets (PUBLISH_TOKEN, a password in REDIS_URL) in the configuration shown.
+  log('info', `listening on ${server.url}${runtime} (host ${config.host}, backend ${g.bus.backend.kind}, history ${config.historySize})`, { url: server.url, runtime: host.label || 'Node', backend: g.bus.backend.kind, publish_auth: publishAuth, config });
+  log('info', `SSE  ${server.url}/api/events/stream   WS ${server.url.replace('http', 'ws')}/ws/events   page ${server.url}/   metrics ${server.url}/metrics`);
+  if (config.publishToken) log('info', 'publishing requires Authorization: Bearer <PUBLISH_TOKEN>');
+  else log('info', 'no PUBLISH_TOKEN set: only loopback clients (127.0.0.1, ::1) may publish');
   const stopDemo = config.demo ? startDemo(g.emit, config.demoRate) : undefined;
-  if (stopDemo) console.log(`[eventgate] demo: publishing ${config.demoRate} events/s of all six types; try: curl -N ${server.url}/api/events/stream`);
+  if (stopDemo) log('info', `demo: publishing ${config.demoRate} events/s of all six types; try: curl -N ${server.url}/api/events/stream`);
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    console.log(`[eventgate] ${signal}: draining ${g.bus.subscriberCount} subscribers (at most ${config.shutdownTimeoutMs} ms)`);
+    log('info', `${signal}: draining ${g.bus.subscriberCount} subscribers (at most ${config.shutdownTimeoutMs} ms)`, { signal, subscribers: g.bus.subscriberCount });
     stopDemo?.();
     setTimeout(() => {
-      console.error('[eventgate] drain timed out; exiting');
+      log('error', 'drain timed out; exiting');
       host.exit(0);
     }, config.shutdownTimeoutMs + 1000);
     try {
       await server.stop();
     } catch (err) {
-      console.error('[eventgate] error while stopping', err);
+      log('error', 'error while stopping', err);
     }
-    console.log('[eventgate] stopped');
+    log('info', 'stopped');
     host.exit(0);
   };
   host.onSignal('SIGTERM', () => void shutdown('SIGTERM'));

@@ -5,7 +5,8 @@
  * validated the same way.
  */
 import { loadGatewayConfig, type GatewayConfig } from '../core/config.ts';
-import { bool, ConfigError, int, type Env } from '../core/env.ts';
+import { bool, ConfigError, int, oneOf, type Env } from '../core/env.ts';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../core/logger.ts';
 
 export interface ServerConfig {
   /** PORT: listening port. Default 8000. */
@@ -35,6 +36,10 @@ export interface ServerConfig {
   demo: boolean;
   /** DEMO_RATE: demo events per second. Default 4. */
   demoRate: number;
+  /** LOG_FORMAT: `text` lines or `json` (one object per line). Default text. */
+  logFormat: LogFormat;
+  /** LOG_LEVEL: debug, info, warn or error. Default info. */
+  logLevel: LogLevel;
 }
 
 /** Everything a gateway process reads from its environment. */
@@ -60,6 +65,8 @@ export function loadServerConfig(env: Env): ServerConfig {
     redisPrefix: prefix,
     demo: bool(env, 'DEMO'),
     demoRate: int(env, 'DEMO_RATE', 4, 1, 100_000),
+    logFormat: oneOf(env, 'LOG_FORMAT', 'text', LOG_FORMATS),
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
   };
 }
 

@@ -13,7 +13,9 @@ import { BUILTIN_TYPES, SEVERITIES, type GatewayEvent } from '../protocol.ts';
 import { Feed } from './feed.ts';
 import { gapText, historyLog, notice } from './notices.ts';
 import { byId as $, el, hideDetails, rowEvents, showDetails } from './render.ts';
+import { setupOpsTab } from './ops-tab.ts';
 import { toast } from './toasts.ts';
+import { askToken, pageToken, takeTokenFromFragment } from './token.ts';
 
 type TransportName = 'sse' | 'ws';
 
@@ -85,6 +87,7 @@ for (const tab of document.querySelectorAll<HTMLElement>('[role=tab]')) {
     for (const t of document.querySelectorAll('[role=tab]')) t.setAttribute('aria-selected', String(t === tab));
     $('view-live').hidden = view !== 'live';
     $('view-history').hidden = view !== 'history';
+    $('view-ops').hidden = view !== 'ops';
   });
 }
 
@@ -129,7 +132,7 @@ select.value = params.get('transport') === 'ws' ? 'ws' : 'sse';
 
 function subscribe(transport: TransportName, from: string | undefined): EventgateClient {
   const replay = params.get('replay');
-  const c = new EventgateClient({ transport, lastEventId: from, replay: replay !== null && /^\d+$/.test(replay) ? Number(replay) : undefined });
+  const c = new EventgateClient({ transport, lastEventId: from, replay: replay !== null && /^\d+$/.test(replay) ? Number(replay) : undefined, token: pageToken });
   let resumedFrom: string | null = null;
   c.on('*', (e, info) => {
     received++;
@@ -142,6 +145,15 @@ function subscribe(transport: TransportName, from: string | undefined): Eventgat
   c.onState((state, d) => {
     if (state === 'connecting') resumedFrom = d.lastEventId ?? null;
     showState(state, d);
+    // The gateway wants a (new) token: ask, then resume from the cursor with it.
+    if (state === 'closed' && d.error?.status === 401) {
+      askToken(d.error.message, () => {
+        const from = c.lastEventId ?? undefined;
+        c.close();
+        client = subscribe(transport, from);
+        ops.recheck();
+      });
+    }
   });
   c.onReady((r) => {
     const how = resumedFrom ? `resumed after ${resumedFrom}` : 'new subscription';
@@ -158,6 +170,8 @@ function subscribe(transport: TransportName, from: string | undefined): Eventgat
   return c;
 }
 
+takeTokenFromFragment();
+const ops = setupOpsTab();
 let client = subscribe(select.value as TransportName, undefined);
 
 select.addEventListener('change', () => {

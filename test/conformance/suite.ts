@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe } from 'vitest';
 import { filterChecks } from './checks/filters.ts';
+import { metricsChecks } from './checks/metrics.ts';
 import { hostileChecks } from './checks/hostile.ts';
 import { operationChecks, shutdownChecks } from './checks/operations.ts';
 import { pageChecks } from './checks/page.ts';
@@ -50,6 +51,7 @@ export function conformance(name: string, limits: Limits, start: (env: Record<st
     streamChecks(t, limits);
     webSocketChecks(t, limits);
     operationChecks(t, limits);
+    metricsChecks(t);
     pageChecks(t);
     slowConsumerChecks(t, limits);
     hostileChecks(t, limits);

@@ -16,6 +16,7 @@ import type { Config } from '../server-config.ts';
 import type { RuntimeAdapter } from '../../core/runtime.ts';
 import type { WsBatch } from '../../core/ws-batch.ts';
 import { readAsset } from '../node/assets.ts';
+import { portableProcessMetrics } from '../process-metrics.ts';
 import { WS_CLOSE } from '../../core/routes/ws.ts';
 
 /** The parts of Bun's ServerWebSocket used here. */
@@ -139,6 +140,7 @@ export const bunRuntime: RuntimeAdapter = {
   remoteAddress: (c) => server(c)?.requestIP(c.req.raw)?.address,
   ws: { sendBatch, backpressure: true },
   asset: readAsset,
+  processMetrics: portableProcessMetrics,
 };
 
 /**

@@ -14,6 +14,7 @@ import type { Config } from '../server-config.ts';
 import { WS_SOCKET_HWM, type RuntimeAdapter } from '../../core/runtime.ts';
 import type { WsBatch } from '../../core/ws-batch.ts';
 import { readAsset } from '../node/assets.ts';
+import { portableProcessMetrics } from '../process-metrics.ts';
 import { handshakeRefusal } from '../web-request-checks.ts';
 
 /** What Deno.serve hands the handler next to the request. */
@@ -86,5 +87,6 @@ export function denoRuntime(config: Config): RuntimeAdapter {
     remoteAddress: (c: Context) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
     ws: { sendBatch, backpressure: true },
     asset: readAsset,
+    processMetrics: portableProcessMetrics,
   };
 }

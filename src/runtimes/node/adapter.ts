@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import type { RuntimeAdapter } from '../../core/runtime.ts';
 import { readAsset } from './assets.ts';
+import { nodeProcessMetrics } from './metrics.ts';
 import { sendBatch } from './ws-frames.ts';
 import { upgradeWebSocket } from './ws-upgrade.ts';
 
@@ -50,4 +51,5 @@ export const nodeRuntime: RuntimeAdapter = {
     });
   },
   asset: readAsset,
+  processMetrics: nodeProcessMetrics,
 };

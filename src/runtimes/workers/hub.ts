@@ -8,6 +8,8 @@ import type { DurableObjectState, WebSocket as CfWebSocket } from '@cloudflare/w
 import { DurableObjectBackend } from '../../backends/durable-object.ts';
 import { ConfigError, loadGatewayConfig } from '../../core/config.ts';
 import { createGateway, type Gateway } from '../../core/gateway.ts';
+import { oneOf } from '../../core/env.ts';
+import { createLogger, LOG_FORMATS, LOG_LEVELS, type Logger } from '../../core/logger.ts';
 import { workersRuntime } from './adapter.ts';
 import { envRecord } from './env.ts';
 import { SseHeartbeat } from './heartbeat.ts';
@@ -30,8 +32,10 @@ export class EventHub {
 
   constructor(state: DurableObjectState, env: Record<string, unknown>) {
     let config;
+    let logger: Logger;
     try {
       config = loadGatewayConfig(envRecord(env));
+      logger = createLogger({ format: oneOf(envRecord(env), 'LOG_FORMAT', 'text', LOG_FORMATS), level: oneOf(envRecord(env), 'LOG_LEVEL', 'info', LOG_LEVELS) });
       if (config.maxBodyBytes > MAX_STORED_EVENT_BYTES) {
         throw new ConfigError(
           'MAX_BODY_BYTES',
@@ -58,7 +62,7 @@ export class EventHub {
       for (const s of gateway.bus.subscribers()) if (s.transport === 'sse') return true;
       return false;
     });
-    const gateway = createGateway({ config, backend, runtime: workersRuntime(sockets, heartbeat) });
+    const gateway = createGateway({ config, backend, runtime: workersRuntime(sockets, heartbeat), logger });
     this.#gateway = gateway;
     this.#sockets = sockets;
     this.#heartbeat = heartbeat;
