@@ -1,7 +1,7 @@
 /**
  * The one place a backend is chosen: Redis when REDIS_URL is set, else memory.
  */
-import type { Config } from '../core/config.ts';
+import type { Config } from '../runtimes/server-config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Backend } from '../core/store.ts';
 import { MemoryBackend } from './memory.ts';

@@ -7,7 +7,7 @@
  * SSE response has its own timeout switched off (`server.timeout(req, 0)`).
  */
 import { createBackend } from '../../backends/select.ts';
-import type { Config } from '../../core/config.ts';
+import type { Config } from '../server-config.ts';
 import { createGateway, type Gateway } from '../../core/gateway.ts';
 import { consoleLogger, type Logger } from '../../core/logger.ts';
 import type { EventRegistry } from '../../core/registry.ts';

@@ -3,7 +3,7 @@
  * WebSocket upgrades through hono/deno, and a drain on stop.
  */
 import { createBackend } from '../../backends/select.ts';
-import type { Config } from '../../core/config.ts';
+import type { Config } from '../server-config.ts';
 import { createGateway, type Gateway } from '../../core/gateway.ts';
 import { consoleLogger, type Logger } from '../../core/logger.ts';
 import type { EventRegistry } from '../../core/registry.ts';

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import { createBackend } from '../../backends/select.ts';
-import type { Config } from '../../core/config.ts';
+import type { Config } from '../server-config.ts';
 import { createGateway, type Gateway } from '../../core/gateway.ts';
 import { consoleLogger, type Logger } from '../../core/logger.ts';
 import type { EventRegistry } from '../../core/registry.ts';
