@@ -3,7 +3,10 @@
  * origin checks and CORS, and JSON answers for every refusal. The same app
  * runs on every runtime.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { requireAdmin } from './auth/admin.ts';
+import type { GatewayAuth } from './auth/gateway-auth.ts';
+import { accessGuard } from './auth/subscribe-guard.ts';
 import type { Bus } from './bus.ts';
 import type { GatewayConfig } from './config.ts';
 import { jsonError } from './http-error.ts';
@@ -21,6 +24,8 @@ import { wsSession } from './routes/ws.ts';
 /** What the app is built from; each route takes only its part. */
 export interface AppDeps {
   config: GatewayConfig;
+  /** Token checks, limits and their counters. */
+  auth: GatewayAuth;
   bus: Bus;
   registry: EventRegistry;
   runtime: RuntimeAdapter;
@@ -46,13 +51,17 @@ export function createApp(deps: AppDeps): Hono<any> {
     replayMax: config.historySize,
     ready: deps.ready,
   });
+  // The client's address for limits and loopback rules.
+  const clientAddress = (c: Context) => runtime.remoteAddress(c);
+  const access = accessGuard({ auth: deps.auth, clientAddress });
+  const admin = requireAdmin({ auth: deps.auth, clientAddress });
 
   healthRoutes(app, { bus, draining: deps.draining });
 
   app.use('/api/*', origin);
   app.on('OPTIONS', '/api/*', (c) => c.body(null, 204));
-  const stats = { bus, runtimeName: runtime.name, historyCapacity: config.historySize, startedAt: deps.startedAt, draining: deps.draining, emitFailures: deps.emitFailures };
-  app.get('/api/events/stats', (c) => {
+  const stats = { bus, auth: deps.auth.counters, runtimeName: runtime.name, historyCapacity: config.historySize, startedAt: deps.startedAt, draining: deps.draining, emitFailures: deps.emitFailures };
+  app.get('/api/events/stats', admin, (c) => {
     const raw = c.req.query('limit');
     if (raw !== undefined && !/^\d{1,7}$/.test(raw)) return jsonError(c, 400, { error: 'bad_query', field: 'limit', message: 'limit must be a whole number' });
     return c.json(statsSnapshot(stats, raw === undefined ? 1000 : Number(raw)));
@@ -63,6 +72,8 @@ export function createApp(deps: AppDeps): Hono<any> {
       config,
       registry,
       runtime,
+      auth: deps.auth,
+      clientAddress,
       log: deps.log,
       publish: (events) => bus.publish(events),
       rejected: (_reason, count) => {
@@ -71,12 +82,12 @@ export function createApp(deps: AppDeps): Hono<any> {
     }),
   );
 
-  const sse = sseHandler({ bus, runtime, sseRetryMs: config.sseRetryMs });
-  app.get('/api/events/stream', subscription, (c) => sse(c, c.get('spec'), {}));
+  const sse = sseHandler({ bus, runtime, sseRetryMs: config.sseRetryMs, auth: deps.auth });
+  app.get('/api/events/stream', subscription, access, (c) => sse(c, c.get('spec'), {}));
 
   const upgrade = runtime.upgradeWebSocket;
   if (upgrade) {
-    const session = { bus, knownTypes, maxWsMessageBytes: config.maxWsMessageBytes, ws: runtime.ws };
+    const session = { bus, knownTypes, maxWsMessageBytes: config.maxWsMessageBytes, ws: runtime.ws, auth: deps.auth };
     app.get(
       '/ws/events',
       origin,
@@ -87,6 +98,7 @@ export function createApp(deps: AppDeps): Hono<any> {
         await next();
       },
       subscription,
+      access,
       upgrade((c) => wsSession(session, c.get('spec'))),
     );
   }

@@ -54,6 +54,15 @@ export interface AckControl {
   control: 'ack';
   op: string;
   filter?: unknown;
+  /** `op: auth`: the new token's expiry, unix seconds (null: it does not expire). */
+  exp?: number | null;
+}
+
+export interface TokenExpiredControl {
+  control: 'token_expired';
+  /** Cursor of the last event sent before this: resume after it with a fresh token. */
+  last_event_id: string | null;
+  message: string;
 }
 
 export interface ErrorControl {
@@ -63,7 +72,7 @@ export interface ErrorControl {
   message: string;
 }
 
-export type Control = GapControl | DroppedControl | OverflowControl | ShutdownControl | ReadyControl | AckControl | ErrorControl;
+export type Control = GapControl | DroppedControl | OverflowControl | ShutdownControl | ReadyControl | AckControl | ErrorControl | TokenExpiredControl;
 
 /** A comment-only keep-alive (SSE); WebSocket uses protocol pings instead. */
 export const HEARTBEAT = Symbol('heartbeat');

@@ -5,6 +5,7 @@
  */
 import type { Context } from 'hono';
 import type { UpgradeWebSocket, WSContext } from 'hono/ws';
+import type { SubscriptionAccess } from './auth/access.ts';
 
 export interface WsCapabilities {
   /**
@@ -15,6 +16,11 @@ export interface WsCapabilities {
   sendBatch?(ws: WSContext, messages: string[]): Promise<void> | void;
   /** Whether the runtime reports socket backpressure (else queues are bounded by the subscriber's mark alone). */
   backpressure: boolean;
+  /**
+   * Told when a socket's access changes in place (`{"op":"auth"}`): a runtime
+   * that rebuilds sessions (Workers, after hibernation) keeps it with the socket.
+   */
+  keepAccess?(ws: WSContext, access: SubscriptionAccess): void;
 }
 
 export interface RuntimeAdapter {

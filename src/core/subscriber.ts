@@ -13,7 +13,7 @@ import type { Filter } from './filter.ts';
 
 export type Transport = 'sse' | 'ws';
 export type OverflowPolicy = 'disconnect' | 'drop';
-export type EndReason = 'overflow' | 'shutdown' | 'client_closed' | 'error';
+export type EndReason = 'overflow' | 'shutdown' | 'client_closed' | 'error' | 'token_expired';
 
 export interface QueueLimits {
   /** Most events queued before the policy applies. */
@@ -65,6 +65,8 @@ export class Subscriber<T = unknown> {
   lastDelivered: string | null = null;
   /** Highest offset queued so far (replay or live); later events must be higher. */
   lastQueuedOffset = -1;
+  /** Cursor of the last event queued (replay or live): where a stream ended now resumes. */
+  lastQueuedId: string | null = null;
   endReason: EndReason | undefined;
 
   #items: QueueItem[] = [];
@@ -123,6 +125,7 @@ export class Subscriber<T = unknown> {
     if (this.endReason !== undefined || this.#closeAfterFlush) return false;
     if (env.offset <= this.lastQueuedOffset) return false;
     this.lastQueuedOffset = env.offset;
+    this.lastQueuedId = env.event.id;
     this.#items.push(env);
     this.#times.push(now);
     this.#queuedEvents++;
@@ -135,6 +138,7 @@ export class Subscriber<T = unknown> {
   pushReplay(env: Envelope): void {
     if (this.endReason !== undefined || env.offset <= this.lastQueuedOffset) return;
     this.lastQueuedOffset = env.offset;
+    this.lastQueuedId = env.event.id;
     this.#items.push(env);
     this.#times.push(Date.now());
     this.#queuedEvents++;

@@ -5,6 +5,7 @@
  * and on SIGTERM/SIGINT drain and exit 0 within SHUTDOWN_TIMEOUT_MS.
  * Each runtime's main.ts hands in its process host and its server starter.
  */
+import { accessSummary } from '../core/auth/settings.ts';
 import { ConfigError } from '../core/config.ts';
 import { loadConfig, type Config } from './server-config.ts';
 import type { Gateway } from '../core/gateway.ts';
@@ -43,8 +44,7 @@ export async function runGateway(host: ProcessHost, start: (config: Config) => P
   const runtime = host.label ? ` with ${host.label}` : '';
   console.log(`[eventgate] listening on ${server.url}${runtime} (host ${config.host}, backend ${g.bus.backend.kind}, history ${config.historySize})`);
   console.log(`[eventgate] SSE  ${server.url}/api/events/stream   WS ${server.url.replace('http', 'ws')}/ws/events   page ${server.url}/`);
-  if (config.publishToken) console.log('[eventgate] publishing requires Authorization: Bearer <PUBLISH_TOKEN>');
-  else console.log('[eventgate] no PUBLISH_TOKEN set: only loopback clients (127.0.0.1, ::1) may publish');
+  for (const line of accessSummary(config.auth, config.publishToken)) console.log(`[eventgate] ${line}`);
   const stopDemo = config.demo ? startDemo(g.emit, config.demoRate) : undefined;
   if (stopDemo) console.log(`[eventgate] demo: publishing ${config.demoRate} events/s of all six types; try: curl -N ${server.url}/api/events/stream`);
 

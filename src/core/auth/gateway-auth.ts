@@ -27,9 +27,9 @@ export class GatewayAuth {
   readonly subscribersPerIp: ConcurrencyLimit;
   readonly publishRate: RateLimit;
   readonly #verifier: TokenVerifier | undefined;
-  readonly #types: readonly string[];
+  readonly #types: () => readonly string[];
 
-  constructor(settings: AuthSettings, knownTypes: readonly string[]) {
+  constructor(settings: AuthSettings, knownTypes: () => readonly string[]) {
     this.settings = settings;
     this.#verifier = createVerifier(settings);
     this.#types = knownTypes;
@@ -63,7 +63,7 @@ export class GatewayAuth {
     if (!this.#verifier) return { ok: false, message: 'this gateway has no signing key configured (AUTH_JWT_SECRET or AUTH_JWKS_URL)' };
     const v = await this.#verifier.verify(token);
     if (!v.ok) return v;
-    const grant = parseGrant(v.claims.eventgate, this.#types);
+    const grant = parseGrant(v.claims.eventgate, this.#types());
     if ('error' in grant) return { ok: false, message: grant.error };
     return { ok: true, auth: { grant, exp: typeof v.claims.exp === 'number' ? v.claims.exp : undefined, sub: typeof v.claims.sub === 'string' ? v.claims.sub : undefined } };
   }

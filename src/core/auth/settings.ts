@@ -8,7 +8,7 @@
  * token unless SUBSCRIBE_AUTH=off. ADMIN_TOKEN is a bearer secret for the
  * operator endpoints (stats and later ones).
  */
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../env.ts';
 
 export interface AuthSettings {
   /** AUTH_JWT_SECRET: HMAC secret for HS256/HS384/HS512 tokens, at least 32 bytes. */
@@ -94,4 +94,20 @@ export function loadAuthSettings(env: Env, maxBatch = 1000): AuthSettings {
 /** True when any credential is configured (a key or ADMIN_TOKEN): operator endpoints then need an admin credential. */
 export function authConfigured(s: AuthSettings): boolean {
   return s.jwtSecret !== undefined || s.jwksUrl !== undefined || s.adminToken !== undefined;
+}
+
+/** What the start line says about who may publish, subscribe and read the stats (never a secret). */
+export function accessSummary(s: AuthSettings, publishToken: string | undefined): string[] {
+  const keyed = s.jwtSecret !== undefined || s.jwksUrl !== undefined;
+  const keys = [s.jwtSecret !== undefined ? 'AUTH_JWT_SECRET (HS256/384/512)' : '', s.jwksUrl !== undefined ? `AUTH_JWKS_URL (${new URL(s.jwksUrl).host})` : ''].filter(Boolean).join(' and ');
+  const pub = [publishToken ? 'Bearer <PUBLISH_TOKEN>' : '', keyed ? 'a token with a publish grant' : ''].filter(Boolean).join(' or ');
+  return [
+    pub ? `publishing requires Authorization: ${pub}` : 'no PUBLISH_TOKEN set: only loopback clients (127.0.0.1, ::1) may publish',
+    !keyed
+      ? 'no AUTH_JWT_SECRET or AUTH_JWKS_URL set: subscribing is open to anyone who can reach the port'
+      : s.subscribe === 'required'
+        ? `subscribing requires a token signed with ${keys}`
+        : `SUBSCRIBE_AUTH=off: subscribing is open; tokens that are given are checked (${keys})`,
+    authConfigured(s) ? 'stats and operator endpoints require an admin token' : 'stats and operator endpoints answer loopback clients only',
+  ];
 }

@@ -5,6 +5,8 @@
  * store cannot take it. Nothing of a rejected request is published.
  */
 import type { Context } from 'hono';
+import type { GatewayAuth } from '../auth/gateway-auth.ts';
+import { admitPublish, identifyPublisher } from '../auth/publisher.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { Envelope, NewEvent } from '../event.ts';
 import { jsonError } from '../http-error.ts';
@@ -12,15 +14,7 @@ import type { Logger } from '../logger.ts';
 import type { EventRegistry } from '../registry.ts';
 import type { RuntimeAdapter } from '../runtime.ts';
 import { BackendUnavailableError } from '../store.ts';
-import { isLoopbackAddress } from '../origin.ts';
 import { validateBody } from '../validate.ts';
-
-function tokenMatches(given: string, expected: string): boolean {
-  // Constant time in the length of the expected token.
-  let diff = given.length ^ expected.length;
-  for (let i = 0; i < expected.length; i++) diff |= (given.charCodeAt(i) || 0) ^ expected.charCodeAt(i);
-  return diff === 0;
-}
 
 const decoder = new TextDecoder();
 
@@ -51,7 +45,11 @@ async function readLimited(req: Request, limit: number): Promise<Uint8Array | un
 export interface PublishDeps {
   config: Pick<GatewayConfig, 'publishToken' | 'maxBodyBytes' | 'maxBatch'>;
   registry: EventRegistry;
-  runtime: Pick<RuntimeAdapter, 'remoteAddress' | 'readBody'>;
+  runtime: Pick<RuntimeAdapter, 'readBody'>;
+  /** Publish grants and the publish rate. */
+  auth: GatewayAuth;
+  /** The client's address (loopback rule, rate key). */
+  clientAddress(c: Context): string | undefined;
   /** Stores a validated batch atomically and fans it out. */
   publish(events: NewEvent[]): Promise<Envelope[]>;
   /** Counts `count` events refused for `reason` (the error code answered). */
@@ -62,15 +60,8 @@ export interface PublishDeps {
 export function publishHandler(deps: PublishDeps) {
   const { config } = deps;
   return async (c: Context): Promise<Response> => {
-    if (config.publishToken) {
-      const auth = c.req.header('authorization') ?? '';
-      const m = /^Bearer\s+(.+)$/i.exec(auth);
-      if (!m || !tokenMatches(m[1]!.trim(), config.publishToken)) {
-        return jsonError(c, 401, { error: 'unauthorized', field: 'Authorization', message: 'publishing needs Authorization: Bearer <PUBLISH_TOKEN>' }, { 'WWW-Authenticate': 'Bearer realm="eventgate"' });
-      }
-    } else if (!isLoopbackAddress(deps.runtime.remoteAddress(c))) {
-      return jsonError(c, 403, { error: 'forbidden', field: 'Authorization', message: 'no PUBLISH_TOKEN is configured, so only loopback clients may publish' });
-    }
+    const who = await identifyPublisher({ auth: deps.auth, publishToken: config.publishToken, clientAddress: deps.clientAddress }, c);
+    if (who instanceof Response) return who;
     const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (ct !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(ct)) {
       return jsonError(c, 415, { error: 'unsupported_media_type', field: 'Content-Type', message: `expected application/json, got ${ct || 'none'}` });
@@ -95,6 +86,11 @@ export function publishHandler(deps: PublishDeps) {
     if (!result.ok) {
       deps.rejected('validation_failed', Array.isArray(body) ? body.length : 1);
       return jsonError(c, 422, { error: 'validation_failed', message: `${result.problems.length} problem(s) in the published events; nothing was published`, problems: result.problems });
+    }
+    const refused = admitPublish(deps.auth, who, c, result.events.map((e) => e.type), Array.isArray(body));
+    if (refused) {
+      deps.rejected(refused.status === 429 ? 'rate_limited' : 'forbidden', result.events.length);
+      return refused;
     }
     try {
       const envs = await deps.publish(result.events);

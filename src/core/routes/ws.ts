@@ -6,6 +6,8 @@
  * with 1009; a malformed one gets an error message and the socket stays.
  */
 import type { WSContext, WSEvents } from 'hono/ws';
+import type { GatewayAuth } from '../auth/gateway-auth.ts';
+import { WS_TOKEN_EXPIRED, WsAccess } from '../auth/ws-auth.ts';
 import type { Bus } from '../bus.ts';
 import { wsCodec } from '../codec.ts';
 import type { Control } from '../control.ts';
@@ -35,12 +37,15 @@ export interface WsDeps {
   maxWsMessageBytes: number;
   /** What the runtime's sockets can do. */
   ws: WsCapabilities | undefined;
+  /** Token checks, expiry and the message rate. */
+  auth?: GatewayAuth;
 }
 
 /** The WebSocket events of one subscriber. */
 export function wsSession(deps: WsDeps, spec: SubscriptionSpec): WSEvents {
   let sub: Subscriber<string[]> | undefined;
   const caps = deps.ws;
+  const access = new WsAccess(deps.auth, spec);
 
   async function pump(s: Subscriber<string[]>, ws: WSContext): Promise<void> {
     const reader = s.stream.getReader();
@@ -56,6 +61,7 @@ export function wsSession(deps: WsDeps, spec: SubscriptionSpec): WSEvents {
     } catch {
       /* the stream was aborted: the socket is being closed */
     }
+    if (s.endReason === 'token_expired') ws.close(WS_TOKEN_EXPIRED, 'token expired; reconnect with a new token and last_event_id');
   }
 
   return {
@@ -68,10 +74,12 @@ export function wsSession(deps: WsDeps, spec: SubscriptionSpec): WSEvents {
         cursor: spec.cursor,
         replay: spec.replay,
         onEnd: (reason) => {
+          access.live.end();
           if (reason === 'overflow') ws.close(WS_CLOSE.tryAgainLater, 'slow consumer: queue limit reached; reconnect with last_event_id');
           else if (reason === 'shutdown') ws.close(WS_CLOSE.goingAway, 'server shutting down');
         },
       });
+      access.live.arm(sub);
       void pump(sub, ws);
     },
     onMessage(evt, ws) {
@@ -81,6 +89,7 @@ export function wsSession(deps: WsDeps, spec: SubscriptionSpec): WSEvents {
         ws.close(WS_CLOSE.tooBig, `message larger than ${deps.maxWsMessageBytes} bytes`);
         return;
       }
+      if (!access.admit(ws)) return;
       if (typeof data !== 'string') return sendError(ws, 'bad_message', 'messages must be JSON text, not binary');
       let msg: unknown;
       try {
@@ -91,15 +100,19 @@ export function wsSession(deps: WsDeps, spec: SubscriptionSpec): WSEvents {
       if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return sendError(ws, 'bad_message', 'message must be a JSON object with an "op" field');
       const { op, ...fields } = msg as Record<string, unknown>;
       if (op === 'ping') return ws.send(JSON.stringify({ control: 'pong' }));
-      if (op !== 'filter') return sendError(ws, 'unknown_op', `unknown op ${JSON.stringify(op)} (known: filter, ping)`, 'op');
+      if (op === 'auth') return void access.auth(fields.token, sub, deps.bus, ws, caps, (e, m, f) => sendError(ws, e, m, f));
+      if (op !== 'filter') return sendError(ws, 'unknown_op', `unknown op ${JSON.stringify(op)} (known: filter, auth, ping)`, 'op');
       const parsed = parseFilter(fields, deps.knownTypes());
       if ('error' in parsed) return sendError(ws, 'bad_filter', parsed.error.message, parsed.error.field);
       if (!sub || sub.ended) return;
-      deps.bus.setFilter(sub, parsed.filter);
-      const ack: Control = { control: 'ack', op: 'filter', filter: parsed.filter };
+      const granted = access.live.refilter(parsed.filter);
+      if ('refused' in granted) return sendError(ws, 'forbidden', `${granted.refused.field}: ${granted.refused.message}`, granted.refused.field);
+      deps.bus.setFilter(sub, granted.filter);
+      const ack: Control = { control: 'ack', op: 'filter', filter: granted.filter };
       sub.control(ack);
     },
     onClose() {
+      access.live.end();
       sub?.close();
     },
     onError() {

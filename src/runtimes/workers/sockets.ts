@@ -15,6 +15,7 @@ import type { DurableObjectState, WebSocket as CfWebSocket } from '@cloudflare/w
 import type { Filter } from '../../core/filter.ts';
 import type { OverflowPolicy } from '../../core/subscriber.ts';
 import type { SubscriptionSpec } from '../../core/subscription.ts';
+import type { SubscriptionAccess } from '../../core/auth/access.ts';
 
 /** What survives hibernation, per socket (the runtime caps it at 2 KiB). */
 interface Attachment {
@@ -23,7 +24,11 @@ interface Attachment {
   policy: OverflowPolicy;
   /** The cursor this socket has been brought up to: resume after it. */
   cursor: string | null;
+  /** The token's subscribe bound and expiry (unix s), so that a rebuilt session keeps its grant. */
+  access?: { bound: Filter | null; exp: number | null };
 }
+
+const keptAccess = (a: SubscriptionAccess | undefined): Attachment['access'] => (a ? { bound: a.bound ?? null, exp: a.exp ?? null } : undefined);
 
 interface Session {
   events: WSEvents;
@@ -60,7 +65,7 @@ export class HibernatingSockets {
       const server = pair[1];
       const id = crypto.randomUUID();
       this.#state.acceptWebSocket(server, [id]);
-      this.#start(server, { id, filter: spec.filter, policy: spec.policy, cursor: spec.cursor }, events, false);
+      this.#start(server, { id, filter: spec.filter, policy: spec.policy, cursor: spec.cursor, access: keptAccess(spec.access) }, events, false);
       return new Response(null, { status: 101, webSocket: pair[0] } as ResponseInit);
     });
     return ((...args: unknown[]) => {
@@ -126,7 +131,9 @@ export class HibernatingSockets {
       return undefined;
     }
     // Resume where this socket stood; without a cursor it had nothing to replay after.
-    const spec: SubscriptionSpec = { filter: att.filter, policy: att.policy, cursor: att.cursor, replay: 0 };
+    const a = att.access;
+    const access: SubscriptionAccess | undefined = a ? { bound: a.bound ?? undefined, exp: a.exp ?? undefined, requested: att.filter } : undefined;
+    const spec: SubscriptionSpec = { filter: att.filter, policy: att.policy, cursor: att.cursor, replay: 0, ...(access ? { access } : {}) };
     const events = this.#createEvents({ get: (key: string) => (key === 'spec' ? spec : undefined) } as unknown as Context);
     if (events instanceof Promise) throw new Error('eventgate: the WebSocket session factory must be synchronous');
     return this.#start(ws, att, events, true);
@@ -149,6 +156,14 @@ export class HibernatingSockets {
     if (!s) return;
     this.#sessions.delete(s.att.id);
     s.events.onError?.(new Event('error'), s.ctx);
+  }
+
+  /** Keeps a socket's new access (after `{"op":"auth"}`) in its attachment. */
+  keepAccess(ctx: WSContext, access: SubscriptionAccess): void {
+    const s = this.#byCtx.get(ctx);
+    if (!s) return;
+    s.att.access = keptAccess(access);
+    this.#save(ctx.raw as CfWebSocket, s.att);
   }
 
   /**
@@ -179,7 +194,7 @@ export class HibernatingSockets {
         }
       } else if (m.startsWith('{"control":"ack"')) {
         const ack = JSON.parse(m) as { op: string; filter?: Filter };
-        if (ack.op === 'filter' && ack.filter) {
+        if ((ack.op === 'filter' || ack.op === 'auth') && ack.filter) {
           att.filter = ack.filter;
           att.cursor = this.#head() ?? att.cursor;
         }
