@@ -39,8 +39,23 @@ export class WsAccess {
     return false;
   }
 
-  /** Handles `{"op":"auth"}`: verifies, applies the new grant to the filter, acknowledges. */
-  async auth(
+  /** Auth ops in progress: each is answered in the order it came. */
+  #pending: Promise<void> = Promise.resolve();
+
+  /** Handles `{"op":"auth"}`: verifies, applies the new grant to the filter, acknowledges (in arrival order). */
+  auth(
+    token: unknown,
+    sub: Subscriber<any> | undefined,
+    bus: Pick<Bus, 'setFilter'>,
+    ws: WSContext,
+    caps: WsCapabilities | undefined,
+    sendError: (error: string, message: string, field?: string) => void,
+  ): Promise<void> {
+    this.#pending = this.#pending.then(() => this.#auth1(token, sub, bus, ws, caps, sendError));
+    return this.#pending;
+  }
+
+  async #auth1(
     token: unknown,
     sub: Subscriber<any> | undefined,
     bus: Pick<Bus, 'setFilter'>,
