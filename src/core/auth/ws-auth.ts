@@ -23,6 +23,8 @@ export class WsAccess {
   readonly live: LiveAccess;
   readonly #auth: GatewayAuth | undefined;
   readonly #rate: Bucket | undefined;
+  /** Past the rate once: the socket is closing, later messages are ignored. */
+  #over = false;
 
   constructor(auth: GatewayAuth | undefined, spec: SubscriptionSpec) {
     this.#auth = auth;
@@ -33,7 +35,9 @@ export class WsAccess {
 
   /** Takes one message from the rate; false (socket closed with 1008, counted) when past it. */
   admit(ws: WSContext): boolean {
+    if (this.#over) return false;
     if (!this.#rate || this.#rate.take(1) === 0) return true;
+    this.#over = true;
     if (this.#auth) this.#auth.counters.ws_rate_closed++;
     ws.close(1008, `too many messages: at most WS_MESSAGE_RATE (${this.#rate.rate}) per second`);
     return false;
