@@ -4,6 +4,7 @@
  * their declared limits.
  */
 import { afterAll, beforeAll, describe } from 'vitest';
+import { authConformance } from './checks/auth.ts';
 import { filterChecks } from './checks/filters.ts';
 import { operationChecks, shutdownChecks } from './checks/operations.ts';
 import { pageChecks } from './checks/page.ts';
@@ -50,5 +51,6 @@ export function conformance(name: string, limits: Limits, start: (env: Record<st
     slowConsumerChecks(t, limits);
     shutdownChecks(t, limits);
   });
+  authConformance(name, limits, start);
   against(`conformance: ${name}, long heartbeat`, name, () => start({ HEARTBEAT_MS: '60000' }), (t) => quietChecks(t, limits));
 }
