@@ -194,7 +194,7 @@ export function authConformance(name: string, limits: Limits, start: (env: Recor
     }, 30_000);
 
     itNeeds(limits, 'ws_close_on_expiry', 'a WebSocket whose token expires is closed with 4401 after its token_expired', async () => {
-      const w = await ws(t(), `replay=0&access_token=${await hs256({ expIn: 1 })}`);
+      const w = await ws(t(), `replay=0&access_token=${await hs256({ expIn: 2 })}`);
       await w.until((x) => x.closeCode !== undefined, 10_000, 'close');
       expect(w.controls('token_expired')).toHaveLength(1);
       expect(w.closeCode).toBe(4401);
