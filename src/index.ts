@@ -38,3 +38,5 @@ export { inferSeverity } from './core/severity.ts';
 export { BackendUnavailableError, type Backend, type HistoryWindow, type StreamBreak } from './core/store.ts';
 export { MemoryBackend } from './backends/memory.ts';
 export type { RuntimeAdapter } from './core/runtime.ts';
+export { clientAddress, isLoopbackClient, parseTrustProxy, type PeerTrust, type TrustedProxies } from './core/peer.ts';
+export type { ListenAddress } from './core/origin.ts';

@@ -3,7 +3,7 @@
  * origin checks and CORS, and JSON answers for every refusal. The same app
  * runs on every runtime.
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { requireAdmin } from './auth/admin.ts';
 import type { GatewayAuth } from './auth/gateway-auth.ts';
 import { accessGuard } from './auth/subscribe-guard.ts';
@@ -11,6 +11,8 @@ import type { Bus } from './bus.ts';
 import type { GatewayConfig } from './config.ts';
 import { jsonError } from './http-error.ts';
 import type { Logger } from './logger.ts';
+import type { GatewaySite } from './origin.ts';
+import type { PeerTrust } from './peer.ts';
 import type { EventRegistry } from './registry.ts';
 import type { RuntimeAdapter } from './runtime.ts';
 import { originGuard, subscriptionGuard, type GuardEnv } from './routes/guards.ts';
@@ -29,6 +31,8 @@ export interface AppDeps {
   bus: Bus;
   registry: EventRegistry;
   runtime: RuntimeAdapter;
+  /** The gateway's own origins and whether it listens on loopback alone (PUBLIC_URL and the server starter's report). */
+  site: GatewaySite;
   log: Logger;
   startedAt: number;
   /** Resolves once the store is open. */
@@ -41,7 +45,9 @@ export function createApp(deps: AppDeps): Hono<any> {
   const app = new Hono<GuardEnv>();
   const { config, bus, registry, runtime } = deps;
   const knownTypes = () => registry.types;
-  const origin = originGuard(config.allowedOrigins);
+  /** How every route judges the client: the runtime's peer address and TRUST_PROXY (peer.ts). */
+  const peers: PeerTrust = { remoteAddress: (c) => runtime.remoteAddress(c), trustProxy: config.trustProxy };
+  const origin = originGuard({ allowedOrigins: config.allowedOrigins, site: deps.site, peers });
   const subscription = subscriptionGuard({
     draining: deps.draining,
     subscriberCount: () => bus.subscriberCount,
@@ -51,10 +57,8 @@ export function createApp(deps: AppDeps): Hono<any> {
     replayMax: config.historySize,
     ready: deps.ready,
   });
-  // The client's address for limits and loopback rules.
-  const clientAddress = (c: Context) => runtime.remoteAddress(c);
-  const access = accessGuard({ auth: deps.auth, clientAddress });
-  const admin = requireAdmin({ auth: deps.auth, clientAddress });
+  const access = accessGuard({ auth: deps.auth, peers });
+  const admin = requireAdmin({ auth: deps.auth, peers });
 
   healthRoutes(app, { bus, draining: deps.draining });
 
@@ -72,8 +76,8 @@ export function createApp(deps: AppDeps): Hono<any> {
       config,
       registry,
       runtime,
+      peers,
       auth: deps.auth,
-      clientAddress,
       log: deps.log,
       publish: (events) => bus.publish(events),
       rejected: (_reason, count) => {
@@ -88,6 +92,7 @@ export function createApp(deps: AppDeps): Hono<any> {
   const upgrade = runtime.upgradeWebSocket;
   if (upgrade) {
     const session = { bus, knownTypes, maxWsMessageBytes: config.maxWsMessageBytes, ws: runtime.ws, auth: deps.auth };
+    runtime.ws?.sessions?.((spec) => wsSession(session, spec));
     app.get(
       '/ws/events',
       origin,

@@ -6,13 +6,16 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { authConformance } from './checks/auth.ts';
 import { filterChecks } from './checks/filters.ts';
+import { hostileChecks } from './checks/hostile.ts';
 import { operationChecks, shutdownChecks } from './checks/operations.ts';
 import { pageChecks } from './checks/page.ts';
 import { publishChecks } from './checks/publish.ts';
 import { quietChecks } from './checks/quiet.ts';
 import { resumeChecks } from './checks/resume.ts';
 import { slowConsumerChecks } from './checks/slow.ts';
+import { streamChecks } from './checks/stream.ts';
 import type { Limits, Target } from './checks/target.ts';
+import { trustChecks, TRUST_ENV } from './checks/trust.ts';
 import { webSocketChecks } from './checks/websocket.ts';
 
 type Started = Target & { cleanup(): Promise<void> };
@@ -45,12 +48,15 @@ export function conformance(name: string, limits: Limits, start: (env: Record<st
     publishChecks(t);
     filterChecks(t, limits);
     resumeChecks(t, limits);
+    streamChecks(t, limits);
     webSocketChecks(t, limits);
     operationChecks(t, limits);
     pageChecks(t);
     slowConsumerChecks(t, limits);
+    hostileChecks(t, limits);
     shutdownChecks(t, limits);
   });
   authConformance(name, limits, start);
+  against(`conformance: ${name}, trust`, name, () => start(TRUST_ENV), (t) => trustChecks(t, limits));
   against(`conformance: ${name}, long heartbeat`, name, () => start({ HEARTBEAT_MS: '60000' }), (t) => quietChecks(t, limits));
 }

@@ -16,7 +16,7 @@
  * PUBLISH_TOKEN is not an admin credential.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { isLoopbackAddress } from '../origin.ts';
+import { clientAddress, isLoopbackClient, type PeerTrust } from '../peer.ts';
 import { sameSecret } from './compare.ts';
 import { forbidden, NO_TOKEN, unauthorized, type GatewayAuth } from './gateway-auth.ts';
 import { bearerToken, findToken } from './token.ts';
@@ -24,15 +24,15 @@ import { bearerToken, findToken } from './token.ts';
 /** What the admin guard needs of the gateway. */
 export interface AdminGuardDeps {
   auth: GatewayAuth;
-  /** The client's address (behind a trusted proxy, the forwarded one). */
-  clientAddress(c: Context): string | undefined;
+  /** How the client is judged (peer address and TRUST_PROXY, peer.ts). */
+  peers: PeerTrust;
 }
 
 export function requireAdmin(deps: AdminGuardDeps): MiddlewareHandler {
   const { auth } = deps;
   return async (c, next) => {
     if (!auth.configured) {
-      if (!isLoopbackAddress(deps.clientAddress(c))) {
+      if (!isLoopbackClient(c, deps.peers)) {
         auth.counters.auth_forbidden++;
         return forbidden(c, 'token', 'no ADMIN_TOKEN or signing key is configured, so operator endpoints answer loopback clients only');
       }

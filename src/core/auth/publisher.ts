@@ -8,7 +8,7 @@
  */
 import type { Context } from 'hono';
 import { jsonError } from '../http-error.ts';
-import { isLoopbackAddress } from '../origin.ts';
+import { clientAddress, isLoopbackClient, type PeerTrust } from '../peer.ts';
 import { sameSecret } from './compare.ts';
 import { forbidden, unauthorized, type GatewayAuth } from './gateway-auth.ts';
 import { publishRefusal, type Grant } from './grant.ts';
@@ -17,7 +17,8 @@ import { bearerToken } from './token.ts';
 export interface PublisherDeps {
   auth: GatewayAuth;
   publishToken: string | undefined;
-  clientAddress(c: Context): string | undefined;
+  /** How the client is judged (peer address and TRUST_PROXY, peer.ts). */
+  peers: PeerTrust;
 }
 
 /** A publisher let in: its grant (undefined: PUBLISH_TOKEN or loopback, any type) and its rate key. */
@@ -29,7 +30,7 @@ export interface Publisher {
 /** Identifies the publisher before the body is read; a Response is the refusal to send. */
 export async function identifyPublisher(deps: PublisherDeps, c: Context): Promise<Publisher | Response> {
   const { auth, publishToken } = deps;
-  const addr = deps.clientAddress(c) ?? 'unknown';
+  const addr = clientAddress(c, deps.peers) ?? 'unknown';
   const bearer = bearerToken(c);
   if (publishToken && bearer !== undefined && sameSecret(bearer, publishToken)) return { grant: undefined, rateKey: `addr:${addr}` };
   if (auth.keyed && bearer !== undefined) {
@@ -46,8 +47,8 @@ export async function identifyPublisher(deps: PublisherDeps, c: Context): Promis
     const what = publishToken && auth.keyed ? 'Authorization: Bearer <PUBLISH_TOKEN or a token with a publish grant>' : publishToken ? 'Authorization: Bearer <PUBLISH_TOKEN>' : 'Authorization: Bearer <a token with a publish grant>';
     return jsonError(c, 401, { error: 'unauthorized', field: 'Authorization', message: `publishing needs ${what}` }, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
   }
-  if (!isLoopbackAddress(deps.clientAddress(c))) {
-    return jsonError(c, 403, { error: 'forbidden', field: 'Authorization', message: 'no PUBLISH_TOKEN is configured, so only loopback clients may publish' });
+  if (!isLoopbackClient(c, deps.peers)) {
+    return jsonError(c, 403, { error: 'forbidden', field: 'Authorization', message: 'no PUBLISH_TOKEN is configured, so only loopback clients may publish (a request through a proxy counts only when TRUST_PROXY lists the proxy)' });
   }
   return { grant: undefined, rateKey: `addr:${addr}` };
 }

@@ -14,6 +14,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { jsonError } from '../http-error.ts';
+import { clientAddress, type PeerTrust } from '../peer.ts';
 import type { SubscriptionSpec } from '../subscription.ts';
 import { forbidden, NO_TOKEN, unauthorized, type GatewayAuth, type TokenAuth } from './gateway-auth.ts';
 import { withinGrant } from './grant.ts';
@@ -21,8 +22,8 @@ import { findToken } from './token.ts';
 
 export interface AccessGuardDeps {
   auth: GatewayAuth;
-  /** The client's address (behind a trusted proxy, the forwarded one). */
-  clientAddress(c: Context): string | undefined;
+  /** How the client is judged (peer address and TRUST_PROXY, peer.ts). */
+  peers: PeerTrust;
 }
 
 type SpecEnv = { Variables: { spec: SubscriptionSpec } };
@@ -49,7 +50,7 @@ export function accessGuard(deps: AccessGuardDeps): MiddlewareHandler<SpecEnv> {
     }
     let release: (() => void) | undefined;
     if (auth.subscribersPerIp.enabled) {
-      const addr = deps.clientAddress(c) ?? 'unknown';
+      const addr = clientAddress(c, deps.peers) ?? 'unknown';
       release = auth.subscribersPerIp.acquire(addr);
       if (!release) {
         auth.counters.subscribers_per_ip_refused++;

@@ -8,16 +8,16 @@
  */
 import type { WSContext } from 'hono/ws';
 import type { Bus } from '../bus.ts';
-import type { Filter } from '../filter.ts';
-import type { WsCapabilities } from '../runtime.ts';
+import { WS_CLOSE } from '../../protocol.ts';
 import type { Subscriber } from '../subscriber.ts';
 import type { SubscriptionSpec } from '../subscription.ts';
+import { FilterChange } from '../ws-batch.ts';
 import { LiveAccess } from './access.ts';
 import type { GatewayAuth } from './gateway-auth.ts';
 import { Bucket } from './limits.ts';
 
 /** Close code sent after `{"control":"token_expired"}`. */
-export const WS_TOKEN_EXPIRED = 4401;
+export const WS_TOKEN_EXPIRED = WS_CLOSE.tokenExpired;
 
 export class WsAccess {
   readonly live: LiveAccess;
@@ -47,32 +47,17 @@ export class WsAccess {
   #pending: Promise<void> = Promise.resolve();
 
   /** Handles `{"op":"auth"}`: verifies, applies the new grant to the filter, acknowledges (in arrival order). */
-  auth(
-    token: unknown,
-    sub: Subscriber<any> | undefined,
-    bus: Pick<Bus, 'setFilter'>,
-    ws: WSContext,
-    caps: WsCapabilities | undefined,
-    sendError: (error: string, message: string, field?: string) => void,
-  ): Promise<void> {
-    this.#pending = this.#pending.then(() => this.#auth1(token, sub, bus, ws, caps, sendError));
+  auth(token: unknown, sub: Subscriber<any> | undefined, bus: Pick<Bus, 'setFilter'>, sendError: (error: string, message: string, field?: string) => void): Promise<void> {
+    this.#pending = this.#pending.then(() => this.#authOne(token, sub, bus, sendError));
     return this.#pending;
   }
 
-  async #auth1(
-    token: unknown,
-    sub: Subscriber<any> | undefined,
-    bus: Pick<Bus, 'setFilter'>,
-    ws: WSContext,
-    caps: WsCapabilities | undefined,
-    sendError: (error: string, message: string, field?: string) => void,
-  ): Promise<void> {
+  async #authOne(token: unknown, sub: Subscriber<any> | undefined, bus: Pick<Bus, 'setFilter'>, sendError: (error: string, message: string, field?: string) => void): Promise<void> {
     const r = await this.live.replace(token);
     if (!sub || sub.ended) return;
     if (!r.ok) return sendError('unauthorized', r.message, 'token');
-    const filter: Filter = r.filter;
-    bus.setFilter(sub, filter);
-    caps?.keepAccess?.(ws, this.live.state);
-    sub.control({ control: 'ack', op: 'auth', exp: r.exp ?? null, filter });
+    const head = bus.setFilter(sub, r.filter);
+    // The change rides in the stream, so a runtime that keeps sessions over hibernation (Workers) keeps the new grant.
+    sub.control(new FilterChange({ control: 'ack', op: 'auth', exp: r.exp ?? null, filter: r.filter }, r.filter, head, this.live.state));
   }
 }

@@ -1,6 +1,6 @@
 /**
  * POST /api/events: one event or an array, all validated before any is
- * stored. 202 with the ids in order; 400 bad JSON, 401 auth, 413 too large,
+ * stored. 202 with the ids in order; 400 bad UTF-8 or JSON, 401 auth, 413 too large,
  * 415 content type, 422 schema problems (each with its path), 503 when the
  * store cannot take it. Nothing of a rejected request is published.
  */
@@ -14,9 +14,10 @@ import type { Logger } from '../logger.ts';
 import type { EventRegistry } from '../registry.ts';
 import type { RuntimeAdapter } from '../runtime.ts';
 import { BackendUnavailableError } from '../store.ts';
+import type { PeerTrust } from '../peer.ts';
 import { validateBody } from '../validate.ts';
 
-const decoder = new TextDecoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads at most `limit` bytes of the body; undefined when it is larger. */
 async function readLimited(req: Request, limit: number): Promise<Uint8Array | undefined> {
@@ -46,10 +47,10 @@ export interface PublishDeps {
   config: Pick<GatewayConfig, 'publishToken' | 'maxBodyBytes' | 'maxBatch'>;
   registry: EventRegistry;
   runtime: Pick<RuntimeAdapter, 'readBody'>;
+  /** How the client is judged for the loopback-only rule (no PUBLISH_TOKEN). */
+  peers: PeerTrust;
   /** Publish grants and the publish rate. */
   auth: GatewayAuth;
-  /** The client's address (loopback rule, rate key). */
-  clientAddress(c: Context): string | undefined;
   /** Stores a validated batch atomically and fans it out. */
   publish(events: NewEvent[]): Promise<Envelope[]>;
   /** Counts `count` events refused for `reason` (the error code answered). */
@@ -60,7 +61,7 @@ export interface PublishDeps {
 export function publishHandler(deps: PublishDeps) {
   const { config } = deps;
   return async (c: Context): Promise<Response> => {
-    const who = await identifyPublisher({ auth: deps.auth, publishToken: config.publishToken, clientAddress: deps.clientAddress }, c);
+    const who = await identifyPublisher({ auth: deps.auth, publishToken: config.publishToken, peers: deps.peers }, c);
     if (who instanceof Response) return who;
     const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (ct !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(ct)) {
@@ -72,7 +73,12 @@ export function publishHandler(deps: PublishDeps) {
     // The runtime's own body reader when it has one (Node: straight from the socket, no web Request built).
     const bytes = await (deps.runtime.readBody?.(c, config.maxBodyBytes) ?? readLimited(c.req.raw, config.maxBodyBytes));
     if (bytes === undefined) return tooLarge();
-    const text = decoder.decode(bytes);
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      return jsonError(c, 400, { error: 'invalid_utf8', field: 'body', message: 'body is not valid UTF-8 (an overlong form, an encoded surrogate, a code point past U+10FFFF or a cut-off sequence); nothing was published' });
+    }
     let body: unknown;
     try {
       body = JSON.parse(text);

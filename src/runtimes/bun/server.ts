@@ -5,12 +5,18 @@
  * Bun closes a request that stays quiet for `idleTimeout` seconds (10 by
  * default, 255 at most); an SSE stream is quiet between heartbeats, so each
  * SSE response has its own timeout switched off (`server.timeout(req, 0)`).
+ *
+ * Bun has no setting for how long a request's headers may take (it drops a
+ * connection whose headers are not in after about 10 s, with no answer);
+ * BODY_TIMEOUT_MS and MAX_CONNECTIONS are applied here, before the app
+ * (web-request-checks.ts), with the Host check Bun does not make.
  */
 import { createBackend } from '../../backends/select.ts';
 import type { Config } from '../server-config.ts';
 import { createGateway, type Gateway } from '../../core/gateway.ts';
 import { consoleLogger, type Logger } from '../../core/logger.ts';
 import type { EventRegistry } from '../../core/registry.ts';
+import { hostRefusal, withBodyTimeout } from '../web-request-checks.ts';
 import { bunRuntime, bunWebSocketOptions, type BunServer } from './adapter.ts';
 
 interface BunGlobal {
@@ -35,12 +41,20 @@ export async function startBunServer(config: Config, o: { logger?: Logger; regis
   const backend = await createBackend(config, log);
   const gateway = createGateway({ config, backend, runtime: bunRuntime, logger: log, registry: o.registry });
   await gateway.ready;
+  const app = withBodyTimeout(gateway.app.fetch, config.bodyTimeoutMs);
+  // MAX_CONNECTIONS, as near as Bun tells: it counts requests in flight (open streams too) and WebSockets, not idle keep-alive connections.
+  const overCap = (srv: BunServer) =>
+    config.maxConnections > 0 && srv.pendingRequests + srv.pendingWebSockets > config.maxConnections
+      ? Response.json({ error: 'too_many_connections', message: 'this gateway serves at most MAX_CONNECTIONS connections; try again later' }, { status: 503, headers: { Connection: 'close' } })
+      : undefined;
   const server = Bun.serve({
     port: config.port,
     hostname: config.host,
     idleTimeout: IDLE_TIMEOUT_S,
     async fetch(req: Request, srv: BunServer) {
-      const res = await gateway.app.fetch(req, srv);
+      const refused = hostRefusal(req) ?? overCap(srv);
+      if (refused) return refused;
+      const res = await app(req, srv);
       if (res.headers.get('content-type')?.startsWith('text/event-stream')) srv.timeout(req, 0);
       return res;
     },
@@ -50,6 +64,7 @@ export async function startBunServer(config: Config, o: { logger?: Logger; regis
       return Response.json({ error: 'internal', message: 'internal error' }, { status: 500 });
     },
   });
+  gateway.listening([{ hostname: config.host, port: server.port }]); // its own origins, and whether it is loopback-only
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   let stopping: Promise<void> | undefined;
   return {

@@ -11,8 +11,10 @@
 import type { Context } from 'hono';
 import { defineWebSocketHelper, WSContext, type UpgradeWebSocket } from 'hono/ws';
 import type { Config } from '../server-config.ts';
-import type { RuntimeAdapter } from '../../core/runtime.ts';
+import { WS_SOCKET_HWM, type RuntimeAdapter } from '../../core/runtime.ts';
+import type { WsBatch } from '../../core/ws-batch.ts';
 import { readAsset } from '../node/assets.ts';
+import { handshakeRefusal } from '../web-request-checks.ts';
 
 /** What Deno.serve hands the handler next to the request. */
 export interface DenoServeInfo {
@@ -23,8 +25,6 @@ interface DenoUpgrade {
   upgradeWebSocket(req: Request, options: { idleTimeout: number; protocol?: string }): { socket: WebSocket; response: Response };
 }
 
-/** Bytes buffered in a socket past which the sender waits for it to drain. */
-const WS_SOCKET_HWM = 1 << 20;
 /** How often a waiting sender looks at the socket again. */
 const DRAIN_POLL_MS = 10;
 
@@ -38,10 +38,10 @@ function belowMark(raw: WebSocket): Promise<void> {
   });
 }
 
-function sendBatch(ws: WSContext, messages: string[]): Promise<void> | void {
+function sendBatch(ws: WSContext, batch: WsBatch): Promise<void> | void {
   const raw = ws.raw as WebSocket;
   if (raw.readyState !== WebSocket.OPEN) return;
-  for (const m of messages) raw.send(m);
+  for (const m of batch.texts) raw.send(m);
   if (raw.bufferedAmount >= WS_SOCKET_HWM) return belowMark(raw);
 }
 
@@ -56,9 +56,12 @@ export function denoRuntime(config: Config): RuntimeAdapter {
   // answers `Upgrade: WebSocket` (a valid spelling) with 404.
   const upgrade = defineWebSocketHelper<WebSocket>((c, events) => {
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return;
+    // Deno throws without `Connection: Upgrade`: answer 426 instead.
+    const refused = handshakeRefusal(c.req.raw);
+    if (refused) return refused;
     const Deno = (globalThis as unknown as { Deno: DenoUpgrade }).Deno;
-    const protocol = c.req.header('sec-websocket-protocol')?.split(',')[0]?.trim();
-    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout, ...(protocol ? { protocol } : {}) });
+    // No `protocol`: eventgate speaks no subprotocol, so none offered is selected.
+    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout });
     const ctx = new WSContext<WebSocket>({
       raw: socket,
       url: socket.url ? new URL(socket.url) : null,

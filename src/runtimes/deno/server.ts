@@ -1,12 +1,18 @@
 /**
  * Starts the gateway on Deno: Deno.serve with the same app as every runtime,
  * WebSocket upgrades through hono/deno, and a drain on stop.
+ *
+ * Deno.serve has no time limit for a request's headers and no connection
+ * count or cap, so HEADERS_TIMEOUT_MS and MAX_CONNECTIONS do not apply here;
+ * BODY_TIMEOUT_MS and the Host check Deno does not make are applied before
+ * the app (web-request-checks.ts).
  */
 import { createBackend } from '../../backends/select.ts';
 import type { Config } from '../server-config.ts';
 import { createGateway, type Gateway } from '../../core/gateway.ts';
 import { consoleLogger, type Logger } from '../../core/logger.ts';
 import type { EventRegistry } from '../../core/registry.ts';
+import { hostRefusal, withBodyTimeout } from '../web-request-checks.ts';
 import { denoRuntime, type DenoServeInfo } from './adapter.ts';
 
 interface DenoHttpServer {
@@ -40,6 +46,7 @@ export async function startDenoServer(config: Config, o: { logger?: Logger; regi
   const backend = await createBackend(config, log);
   const gateway = createGateway({ config, backend, runtime: denoRuntime(config), logger: log, registry: o.registry });
   await gateway.ready;
+  const app = withBodyTimeout(gateway.app.fetch, config.bodyTimeoutMs);
   const server = Deno.serve(
     {
       port: config.port,
@@ -50,10 +57,11 @@ export async function startDenoServer(config: Config, o: { logger?: Logger; regi
         return Response.json({ error: 'internal', message: 'internal error' }, { status: 500 });
       },
     },
-    (req, info) => gateway.app.fetch(req, info),
+    (req, info) => hostRefusal(req) ?? app(req, info),
   );
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const port = server.addr.port;
+  gateway.listening([{ hostname: config.host, port }]); // its own origins, and whether it is loopback-only
   let stopping: Promise<void> | undefined;
   return {
     gateway,

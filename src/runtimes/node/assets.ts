@@ -1,12 +1,16 @@
 /**
- * The live event page's files, read from src/ui and src/client on disk and
- * kept in memory once read. Uses only node:fs, so Bun and Deno can use it as
- * it is (RuntimeAdapter.asset).
+ * The live event page's files, read from the web build (dist/web/ui and
+ * dist/web/client, written by `npm run build:web`) and kept in memory once
+ * found. Only files that exist are kept: a name that is not there is looked
+ * up again each time (it is in the map only while its read is in flight), so
+ * asking for many missing names costs no memory. Uses only node:fs, so Bun
+ * and Deno use it as it is (RuntimeAdapter.asset).
  */
 import { readFile } from 'node:fs/promises';
 import { ASSET_NAME } from '../../core/routes/page.ts';
 
-const SRC = new URL('../../', import.meta.url);
+/** dist/web, from src/runtimes/node/ (and from the same place in a tsc build under dist/). */
+export const WEB_DIR = new URL('../../../dist/web/', import.meta.url);
 const cache = new Map<string, Promise<string | undefined>>();
 
 /** `ui/<name>` or `client/<name>`; undefined when there is no such file. */
@@ -15,11 +19,17 @@ export function readAsset(path: string): Promise<string | undefined> {
   if ((dir !== 'ui' && dir !== 'client') || !name || rest.length || !ASSET_NAME.test(name)) return Promise.resolve(undefined);
   let text = cache.get(path);
   if (!text) {
-    text = readFile(new URL(`${dir}/${name}`, SRC), 'utf8').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
+    text = readFile(new URL(`${dir}/${name}`, WEB_DIR), 'utf8').catch((err: NodeJS.ErrnoException) => {
+      cache.delete(path);
+      if (err.code === 'ENOENT' || err.code === 'EISDIR') return undefined;
       throw err;
     });
     cache.set(path, text);
   }
   return text;
+}
+
+/** How many files are held (and reads in flight): for tests and the curious. */
+export function assetCacheSize(): number {
+  return cache.size;
 }

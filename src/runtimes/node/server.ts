@@ -12,6 +12,8 @@ import { createGateway, type Gateway } from '../../core/gateway.ts';
 import { consoleLogger, type Logger } from '../../core/logger.ts';
 import type { EventRegistry } from '../../core/registry.ts';
 import { nodeRuntime, serveWebSockets, startPings, withDirectEventStreams } from './adapter.ts';
+import { answerClientErrors, capConnections, httpServerOptions } from './http-limits.ts';
+import { withRequestGuards } from './request-guards.ts';
 
 export interface NodeServer {
   gateway: Gateway;
@@ -25,19 +27,23 @@ export interface NodeServer {
 export async function startNodeServer(config: Config, o: { logger?: Logger; registry?: EventRegistry } = {}): Promise<NodeServer> {
   const log = o.logger ?? consoleLogger;
   const backend = await createBackend(config, log);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxWsMessageBytes, perMessageDeflate: false });
+  // eventgate speaks no subprotocol: one offered is never selected (ws would pick the first).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxWsMessageBytes, perMessageDeflate: false, handleProtocols: () => false });
   const stopPings = startPings(wss, config.wsPingMs);
   const gateway = createGateway({ config, backend, runtime: nodeRuntime, logger: log, registry: o.registry });
   await gateway.ready;
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: withDirectEventStreams(gateway.app.fetch), port: config.port, hostname: config.host }, () => resolve(s as Server));
+    const fetch = withRequestGuards(gateway.app.fetch);
+    const s = serve({ fetch: withDirectEventStreams(fetch), port: config.port, hostname: config.host, serverOptions: httpServerOptions(config) }, () =>
+      resolve(s as Server),
+    );
     (s as Server).once('error', reject);
-    serveWebSockets(s as Server, wss, gateway.app.fetch);
+    answerClientErrors(s as Server);
+    capConnections(s as Server, config.maxConnections);
+    serveWebSockets(s as Server, wss, fetch, '/ws/events');
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0; // streams are long-lived
   const port = (server.address() as AddressInfo).port;
+  gateway.listening([{ hostname: config.host, port }]); // its own origins, and whether it is loopback-only
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   let stopping: Promise<void> | undefined;
   return {
