@@ -70,8 +70,7 @@ describe('limits', () => {
     await c.until((x) => x.closeCode !== undefined);
     expect(c.closeCode).toBe(1008);
     expect(c.closeReason).toMatch(/WS_MESSAGE_RATE/);
-    // The burst (5) passes; refill while the 20 arrive may let a few more through, never all.
-    expect(c.controls('pong').length).toBeGreaterThanOrEqual(5);
+    // Never all 20 answered: the socket closes at the first message past the burst (5).
     expect(c.controls('pong').length).toBeLessThan(20);
     expect((await stats()).totals.ws_rate_closed).toBe(1);
   });
