@@ -5,7 +5,7 @@
  */
 import { parseCursor } from './cursor.ts';
 import { parseFilter, SUBSCRIPTION_PARAMS, type Filter, type FilterError } from './filter.ts';
-import type { SubscriptionAccess } from './auth/access.ts';
+import type { SubscriptionAccess } from './auth/access-state.ts';
 import type { OverflowPolicy } from './subscriber.ts';
 
 export interface SubscriptionSpec {

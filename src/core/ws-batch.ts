@@ -5,7 +5,7 @@
  * inside the messages: Node caches the frames of shared texts, Workers keeps
  * the cursor and filter of each socket across hibernation.
  */
-import type { SubscriptionAccess } from './auth/access.ts';
+import type { SubscriptionAccess } from './auth/access-state.ts';
 import type { AckControl } from './control.ts';
 import type { Filter } from './filter.ts';
 

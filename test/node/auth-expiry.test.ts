@@ -22,7 +22,11 @@ afterAll(() => gw.stop());
 
 let run = 0;
 const pub = async (n: number, tag: string, extra: Record<string, unknown> = {}) => {
-  const res = await publish(gw.url, Array.from({ length: n }, () => sampleEvent('cache', { run: tag, ...extra })), { authorization: `Bearer ${PUBLISH_TOKEN}` });
+  const res = await publish(
+    gw.url,
+    Array.from({ length: n }, () => sampleEvent('cache', { run: tag, ...extra })),
+    { authorization: `Bearer ${PUBLISH_TOKEN}` },
+  );
   expect(res.status).toBe(202);
   return res.body.ids as string[];
 };

@@ -88,7 +88,13 @@ const query = (f: F) => {
   for (const [k, v] of Object.entries(f.meta ?? {})) q.set(`meta.${k}`, v);
   return q.toString();
 };
-const opOf = (f: F) => ({ op: 'filter', ...(f.types ? { types: f.types } : {}), ...(f.severity ? { severity: f.severity } : {}), ...(f.min_severity ? { min_severity: f.min_severity } : {}), ...(f.meta ? { meta: f.meta } : {}) });
+const opOf = (f: F) => ({
+  op: 'filter',
+  ...(f.types ? { types: f.types } : {}),
+  ...(f.severity ? { severity: f.severity } : {}),
+  ...(f.min_severity ? { min_severity: f.min_severity } : {}),
+  ...(f.meta ? { meta: f.meta } : {}),
+});
 
 let gw: NodeServer;
 const history: Ev[] = [];

@@ -16,7 +16,16 @@ const PUBLISH_TOKEN = 'limits-publish-0123';
 const ADMIN_TOKEN = 'limits-admin-0123456789';
 let gw: NodeServer;
 beforeAll(async () => {
-  gw = await startGateway({ AUTH_JWT_SECRET: SECRET, SUBSCRIBE_AUTH: 'off', PUBLISH_TOKEN, ADMIN_TOKEN, MAX_SUBSCRIBERS_PER_IP: '2', PUBLISH_RATE: '5', PUBLISH_BURST: '5', WS_MESSAGE_RATE: '5' });
+  gw = await startGateway({
+    AUTH_JWT_SECRET: SECRET,
+    SUBSCRIBE_AUTH: 'off',
+    PUBLISH_TOKEN,
+    ADMIN_TOKEN,
+    MAX_SUBSCRIBERS_PER_IP: '2',
+    PUBLISH_RATE: '5',
+    PUBLISH_BURST: '5',
+    WS_MESSAGE_RATE: '5',
+  });
 });
 afterAll(() => gw.stop());
 
@@ -46,7 +55,11 @@ describe('limits', () => {
   it('PUBLISH_RATE: past the burst, 429 with Retry-After and nothing stored; per token subject; a batch over the burst says so', async () => {
     const auth = { authorization: `Bearer ${PUBLISH_TOKEN}` };
     const before = (await stats()).totals.published;
-    const ok = await publish(gw.url, Array.from({ length: 5 }, () => sampleEvent('cache')), auth);
+    const ok = await publish(
+      gw.url,
+      Array.from({ length: 5 }, () => sampleEvent('cache')),
+      auth,
+    );
     expect(ok.status).toBe(202);
     const over = await publish(gw.url, sampleEvent('cache'), auth);
     expect(over.status).toBe(429);
@@ -55,7 +68,11 @@ describe('limits', () => {
     // Another publisher (a token subject) has its own bucket.
     const other = await publish(gw.url, sampleEvent('cache'), { authorization: `Bearer ${await hs256({ sub: 'svc-b', eventgate: { publish: true } })}` });
     expect(other.status).toBe(202);
-    const huge = await publish(gw.url, Array.from({ length: 6 }, () => sampleEvent('cache')), { authorization: `Bearer ${await hs256({ sub: 'svc-c', eventgate: { publish: true } })}` });
+    const huge = await publish(
+      gw.url,
+      Array.from({ length: 6 }, () => sampleEvent('cache')),
+      { authorization: `Bearer ${await hs256({ sub: 'svc-c', eventgate: { publish: true } })}` },
+    );
     expect(huge.status).toBe(429);
     expect(huge.body).toMatchObject({ error: 'rate_limited', field: 'body', message: expect.stringContaining('PUBLISH_BURST') });
     const s = await stats();

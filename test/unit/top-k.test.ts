@@ -52,7 +52,11 @@ describe('stats with 100,000 subscribers', () => {
     // The 100 queued subscribers are ids 8, 1008, ... 99008, more bytes for higher ids: the 50 listed are the top half.
     expect(s.subscribers.map((x) => x.id)).toEqual(Array.from({ length: 50 }, (_, i) => 99_008 - i * 1000));
     // Past the queued ones come the idle ones, by id.
-    expect(statsSnapshot(deps, 103).subscribers.slice(100).map((x) => x.id)).toEqual([1, 2, 3]);
+    expect(
+      statsSnapshot(deps, 103)
+        .subscribers.slice(100)
+        .map((x) => x.id),
+    ).toEqual([1, 2, 3]);
     expect(s.queue_size).toBe(300);
     expect(s.active_by_transport).toEqual({ sse: 66_666, ws: 33_334 });
     expect(statsSnapshot(deps, 10_000_000).subscribers_listed).toBe(STATS_LIST_MAX);

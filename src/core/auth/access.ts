@@ -17,18 +17,10 @@ import type { TokenExpiredControl } from '../control.ts';
 import type { Filter } from '../filter.ts';
 import type { Subscriber } from '../subscriber.ts';
 import type { GatewayAuth } from './gateway-auth.ts';
+import type { SubscriptionAccess } from './access-state.ts';
 import { narrowToGrant, withinGrant, type GrantRefusal } from './grant.ts';
 
-export interface SubscriptionAccess {
-  /** The token's `eventgate.subscribe` bound; undefined: none. */
-  bound: Filter | undefined;
-  /** Token expiry, unix seconds; undefined: no token or no `exp`. */
-  exp: number | undefined;
-  /** The filter the client asked for, before the bound was applied. */
-  requested: Filter;
-  /** Gives back the client-address slot (MAX_SUBSCRIBERS_PER_IP); absent when none is held. */
-  release?: () => void;
-}
+export type { SubscriptionAccess } from './access-state.ts';
 
 /** Longest single timer (setTimeout's limit); later expiries re-arm. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -44,11 +44,20 @@ export async function identifyPublisher(deps: PublisherDeps, c: Context): Promis
   }
   if (publishToken || auth.keyed) {
     auth.counters.auth_refused++;
-    const what = publishToken && auth.keyed ? 'Authorization: Bearer <PUBLISH_TOKEN or a token with a publish grant>' : publishToken ? 'Authorization: Bearer <PUBLISH_TOKEN>' : 'Authorization: Bearer <a token with a publish grant>';
+    const what =
+      publishToken && auth.keyed
+        ? 'Authorization: Bearer <PUBLISH_TOKEN or a token with a publish grant>'
+        : publishToken
+          ? 'Authorization: Bearer <PUBLISH_TOKEN>'
+          : 'Authorization: Bearer <a token with a publish grant>';
     return jsonError(c, 401, { error: 'unauthorized', field: 'Authorization', message: `publishing needs ${what}` }, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
   }
   if (!isLoopbackClient(c, deps.peers)) {
-    return jsonError(c, 403, { error: 'forbidden', field: 'Authorization', message: 'no PUBLISH_TOKEN is configured, so only loopback clients may publish (a request through a proxy counts only when TRUST_PROXY lists the proxy)' });
+    return jsonError(c, 403, {
+      error: 'forbidden',
+      field: 'Authorization',
+      message: 'no PUBLISH_TOKEN is configured, so only loopback clients may publish (a request through a proxy counts only when TRUST_PROXY lists the proxy)',
+    });
   }
   return { grant: undefined, rateKey: `addr:${addr}` };
 }
@@ -73,9 +82,19 @@ export function admitPublish(auth: GatewayAuth, who: Publisher, c: Context, type
     const rate = auth.settings.publishRate;
     const burst = auth.settings.publishBurst;
     if (wait === Infinity) {
-      return jsonError(c, 429, { error: 'rate_limited', field: 'body', message: `a batch of ${types.length} events is more than PUBLISH_BURST (${burst}) allows at once; split it` }, { 'Retry-After': '1' });
+      return jsonError(
+        c,
+        429,
+        { error: 'rate_limited', field: 'body', message: `a batch of ${types.length} events is more than PUBLISH_BURST (${burst}) allows at once; split it` },
+        { 'Retry-After': '1' },
+      );
     }
-    return jsonError(c, 429, { error: 'rate_limited', message: `publishing is limited to PUBLISH_RATE (${rate}) events/s with bursts of ${burst}; nothing was published` }, { 'Retry-After': String(Math.max(1, Math.ceil(wait))) });
+    return jsonError(
+      c,
+      429,
+      { error: 'rate_limited', message: `publishing is limited to PUBLISH_RATE (${rate}) events/s with bursts of ${burst}; nothing was published` },
+      { 'Retry-After': String(Math.max(1, Math.ceil(wait))) },
+    );
   }
   return undefined;
 }

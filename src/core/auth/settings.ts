@@ -99,7 +99,9 @@ export function authConfigured(s: AuthSettings): boolean {
 /** What the start line says about who may publish, subscribe and read the stats (never a secret). */
 export function accessSummary(s: AuthSettings, publishToken: string | undefined): string[] {
   const keyed = s.jwtSecret !== undefined || s.jwksUrl !== undefined;
-  const keys = [s.jwtSecret !== undefined ? 'AUTH_JWT_SECRET (HS256/384/512)' : '', s.jwksUrl !== undefined ? `AUTH_JWKS_URL (${new URL(s.jwksUrl).host})` : ''].filter(Boolean).join(' and ');
+  const keys = [s.jwtSecret !== undefined ? 'AUTH_JWT_SECRET (HS256/384/512)' : '', s.jwksUrl !== undefined ? `AUTH_JWKS_URL (${new URL(s.jwksUrl).host})` : '']
+    .filter(Boolean)
+    .join(' and ');
   const pub = [publishToken ? 'Bearer <PUBLISH_TOKEN>' : '', keyed ? 'a token with a publish grant' : ''].filter(Boolean).join(' or ');
   return [
     pub ? `publishing requires Authorization: ${pub}` : 'no PUBLISH_TOKEN set: only loopback clients (127.0.0.1, ::1) may publish',

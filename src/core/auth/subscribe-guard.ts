@@ -55,7 +55,12 @@ export function accessGuard(deps: AccessGuardDeps): MiddlewareHandler<SpecEnv> {
       if (!release) {
         auth.counters.subscribers_per_ip_refused++;
         const max = auth.subscribersPerIp.max;
-        return jsonError(c, 429, { error: 'too_many_subscriptions', field: 'client', message: `this client address already holds MAX_SUBSCRIBERS_PER_IP (${max}) subscriptions` }, { 'Retry-After': '5' });
+        return jsonError(
+          c,
+          429,
+          { error: 'too_many_subscriptions', field: 'client', message: `this client address already holds MAX_SUBSCRIBERS_PER_IP (${max}) subscriptions` },
+          { 'Retry-After': '5' },
+        );
       }
     }
     c.set('spec', { ...spec, filter: eff.filter, access: { bound, exp: token?.exp, requested: spec.filter, ...(release ? { release } : {}) } });

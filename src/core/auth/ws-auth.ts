@@ -52,7 +52,12 @@ export class WsAccess {
     return this.#pending;
   }
 
-  async #authOne(token: unknown, sub: Subscriber<any> | undefined, bus: Pick<Bus, 'setFilter'>, sendError: (error: string, message: string, field?: string) => void): Promise<void> {
+  async #authOne(
+    token: unknown,
+    sub: Subscriber<any> | undefined,
+    bus: Pick<Bus, 'setFilter'>,
+    sendError: (error: string, message: string, field?: string) => void,
+  ): Promise<void> {
     const r = await this.live.replace(token);
     if (!sub || sub.ended) return;
     if (!r.ok) return sendError('unauthorized', r.message, 'token');

@@ -11,7 +11,7 @@
  */
 import { createWSMessageEvent, defineWebSocketHelper, WSContext, type UpgradeWebSocket, type WSEvents } from 'hono/ws';
 import type { DurableObjectState, WebSocket as CfWebSocket } from '@cloudflare/workers-types/latest';
-import type { SubscriptionAccess } from '../../core/auth/access.ts';
+import type { SubscriptionAccess } from '../../core/auth/access-state.ts';
 import type { Filter } from '../../core/filter.ts';
 import type { OverflowPolicy } from '../../core/subscriber.ts';
 import type { SubscriptionSpec } from '../../core/subscription.ts';

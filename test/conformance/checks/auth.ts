@@ -158,40 +158,46 @@ export function authConformance(name: string, limits: Limits, start: (env: Recor
       expect((await get(await hs256({ eventgate: { admin: true } }))).status).toBe(200);
     });
 
-    itNeeds(limits, [], 'expiry mid-stream: SSE token_expired with the last cursor and the end, WS token_expired; {"op":"auth"} refreshes in place', async () => {
-      await noSubscribers(t());
-      const run = runMarker();
-      const s = await sse(t(), `meta.run=${run}&replay=0&access_token=${await hs256({ expIn: 2 })}`);
-      const w = await ws(t(), `meta.run=${run}&replay=0&access_token=${await hs256({ expIn: 2 })}`);
-      const keptToken = await hs256({ expIn: 3 });
-      const keptExp = JSON.parse(Buffer.from(keptToken.split('.')[1]!, 'base64url').toString()).exp as number;
-      const kept = await ws(t(), `meta.run=${run}&replay=0&access_token=${keptToken}`);
-      try {
-        await sseReady(s);
-        await w.ready();
-        await kept.ready();
-        kept.send({ op: 'auth', token: await hs256({ expIn: 3600 }) });
-        await kept.until((x) => x.controls('ack').length === 1);
-        expect(kept.controls('ack')[0]).toMatchObject({ control: 'ack', op: 'auth', exp: expect.any(Number) });
-        const ids = await publishOk(t(), [sample('cache', run)]);
-        await s.until((x) => x.named('token_expired').length === 1, 10_000, 'token_expired');
-        await s.until((x) => x.closed, 10_000, 'end of stream');
-        expect(s.named('token_expired')[0].last_event_id).toBe(ids[0]);
-        await w.until((x) => x.controls('token_expired').length === 1, 10_000, 'token_expired');
-        expect(w.controls('token_expired')[0]).toMatchObject({ last_event_id: ids[0] });
-        // Past the replaced token's own expiry, the refreshed socket still delivers everything; the expired one nothing more.
-        const after: string[] = [];
-        while (Date.now() < keptExp * 1000 + 500) after.push(...(await publishOk(t(), [sample('cache', run)])));
-        await kept.until((x) => x.events.some((e) => e.id === after.at(-1)));
-        expect(kept.events.map((e) => e.id)).toEqual([ids[0], ...after]);
-        expect(kept.closeCode).toBeUndefined();
-        expect(w.events.map((e) => e.id)).toEqual([ids[0]]);
-      } finally {
-        s.close();
-        w.close();
-        kept.close();
-      }
-    }, 30_000);
+    itNeeds(
+      limits,
+      [],
+      'expiry mid-stream: SSE token_expired with the last cursor and the end, WS token_expired; {"op":"auth"} refreshes in place',
+      async () => {
+        await noSubscribers(t());
+        const run = runMarker();
+        const s = await sse(t(), `meta.run=${run}&replay=0&access_token=${await hs256({ expIn: 2 })}`);
+        const w = await ws(t(), `meta.run=${run}&replay=0&access_token=${await hs256({ expIn: 2 })}`);
+        const keptToken = await hs256({ expIn: 3 });
+        const keptExp = JSON.parse(Buffer.from(keptToken.split('.')[1]!, 'base64url').toString()).exp as number;
+        const kept = await ws(t(), `meta.run=${run}&replay=0&access_token=${keptToken}`);
+        try {
+          await sseReady(s);
+          await w.ready();
+          await kept.ready();
+          kept.send({ op: 'auth', token: await hs256({ expIn: 3600 }) });
+          await kept.until((x) => x.controls('ack').length === 1);
+          expect(kept.controls('ack')[0]).toMatchObject({ control: 'ack', op: 'auth', exp: expect.any(Number) });
+          const ids = await publishOk(t(), [sample('cache', run)]);
+          await s.until((x) => x.named('token_expired').length === 1, 10_000, 'token_expired');
+          await s.until((x) => x.closed, 10_000, 'end of stream');
+          expect(s.named('token_expired')[0].last_event_id).toBe(ids[0]);
+          await w.until((x) => x.controls('token_expired').length === 1, 10_000, 'token_expired');
+          expect(w.controls('token_expired')[0]).toMatchObject({ last_event_id: ids[0] });
+          // Past the replaced token's own expiry, the refreshed socket still delivers everything; the expired one nothing more.
+          const after: string[] = [];
+          while (Date.now() < keptExp * 1000 + 500) after.push(...(await publishOk(t(), [sample('cache', run)])));
+          await kept.until((x) => x.events.some((e) => e.id === after.at(-1)));
+          expect(kept.events.map((e) => e.id)).toEqual([ids[0], ...after]);
+          expect(kept.closeCode).toBeUndefined();
+          expect(w.events.map((e) => e.id)).toEqual([ids[0]]);
+        } finally {
+          s.close();
+          w.close();
+          kept.close();
+        }
+      },
+      30_000,
+    );
 
     itNeeds(limits, 'ws_close_on_expiry', 'a WebSocket whose token expires is closed with 4401 after its token_expired', async () => {
       const w = await ws(t(), `replay=0&access_token=${await hs256({ expIn: 2 })}`);
@@ -200,37 +206,48 @@ export function authConformance(name: string, limits: Limits, start: (env: Recor
       expect(w.closeCode).toBe(4401);
     });
 
-    itNeeds(limits, [], 'limits: MAX_SUBSCRIBERS_PER_IP answers 429; PUBLISH_RATE 429 with Retry-After; WS_MESSAGE_RATE closes 1008', async () => {
-      await noSubscribers(t());
-      const before = (await adminStats(t())).totals;
-      const token = await hs256({});
-      const held = [];
-      for (let i = 0; i < 8; i++) held.push(await sse(t(), `replay=0&access_token=${token}`));
-      expect(held.map((h) => h.status)).toEqual(Array(8).fill(200));
-      expect(await refusedSse(t(), `replay=0&access_token=${token}`)).toMatchObject({ status: 429, body: { error: 'too_many_subscriptions' } });
-      expect(await refusedWs(t(), `replay=0&access_token=${token}`)).toMatchObject({ status: 429 });
-      for (const h of held) h.close();
-      await noSubscribers(t());
+    itNeeds(
+      limits,
+      [],
+      'limits: MAX_SUBSCRIBERS_PER_IP answers 429; PUBLISH_RATE 429 with Retry-After; WS_MESSAGE_RATE closes 1008',
+      async () => {
+        await noSubscribers(t());
+        const before = (await adminStats(t())).totals;
+        const token = await hs256({});
+        const held = [];
+        for (let i = 0; i < 8; i++) held.push(await sse(t(), `replay=0&access_token=${token}`));
+        expect(held.map((h) => h.status)).toEqual(Array(8).fill(200));
+        expect(await refusedSse(t(), `replay=0&access_token=${token}`)).toMatchObject({ status: 429, body: { error: 'too_many_subscriptions' } });
+        expect(await refusedWs(t(), `replay=0&access_token=${token}`)).toMatchObject({ status: 429 });
+        for (const h of held) h.close();
+        await noSubscribers(t());
 
-      const sub = runMarker();
-      const run = runMarker();
-      const full = await publishAs(t(), Array.from({ length: 100 }, () => sample('cache', run)), true, sub);
-      expect(full.status).toBe(202);
-      const over = await publishAs(t(), sample('cache', run), true, sub);
-      expect(over.status).toBe(429);
-      expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        const sub = runMarker();
+        const run = runMarker();
+        const full = await publishAs(
+          t(),
+          Array.from({ length: 100 }, () => sample('cache', run)),
+          true,
+          sub,
+        );
+        expect(full.status).toBe(202);
+        const over = await publishAs(t(), sample('cache', run), true, sub);
+        expect(over.status).toBe(429);
+        expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
 
-      const c = await ws(t(), `replay=0&access_token=${token}`);
-      await c.ready();
-      // One message past the burst (5): the socket closes with 1008. (Not a flood: a server that closes
-      // with the client's later messages still unread may reset the connection, and the code is lost.)
-      for (let i = 0; i < 6; i++) c.send({ op: 'ping', n: i });
-      await c.until((x) => x.closeCode !== undefined, 10_000, 'close');
-      expect(c.closeCode).toBe(1008);
-      const totals = (await adminStats(t())).totals;
-      expect(totals.subscribers_per_ip_refused - before.subscribers_per_ip_refused).toBe(2);
-      expect(totals.ws_rate_closed - before.ws_rate_closed).toBe(1);
-      expect(totals.publish_rate_limited - before.publish_rate_limited).toBe(1);
-    }, 60_000);
+        const c = await ws(t(), `replay=0&access_token=${token}`);
+        await c.ready();
+        // One message past the burst (5): the socket closes with 1008. (Not a flood: a server that closes
+        // with the client's later messages still unread may reset the connection, and the code is lost.)
+        for (let i = 0; i < 6; i++) c.send({ op: 'ping', n: i });
+        await c.until((x) => x.closeCode !== undefined, 10_000, 'close');
+        expect(c.closeCode).toBe(1008);
+        const totals = (await adminStats(t())).totals;
+        expect(totals.subscribers_per_ip_refused - before.subscribers_per_ip_refused).toBe(2);
+        expect(totals.ws_rate_closed - before.ws_rate_closed).toBe(1);
+        expect(totals.publish_rate_limited - before.publish_rate_limited).toBe(1);
+      },
+      60_000,
+    );
   });
 }
