@@ -176,6 +176,15 @@ export interface AckControl {
   op: string;
   filter?: Filter;
   filter_bytes?: number;
+  /** `op: auth`: the new token's expiry, unix seconds (null: it does not expire). */
+  exp?: number | null;
+}
+
+/** The subscriber's token expired: the stream ends (WebSocket: close 4401). Resume from `last_event_id` with a new token. */
+export interface TokenExpiredControl {
+  control: 'token_expired';
+  last_event_id: string | null;
+  message: string;
 }
 
 /** Longest filter (JSON text) an ack echoes. */
@@ -217,11 +226,12 @@ export type Control =
   | ReadyControl
   | AckControl
   | ErrorControl
-  | PongControl;
+  | PongControl
+  | TokenExpiredControl;
 export type ControlName = Control['control'];
 
 /** Control messages that SSE sends as named events (`event: gap`). */
-export const SSE_CONTROLS = ['gap', 'dropped', 'overflow', 'shutdown', 'unavailable', 'ready'] as const satisfies readonly ControlName[];
+export const SSE_CONTROLS = ['gap', 'dropped', 'overflow', 'shutdown', 'unavailable', 'ready', 'token_expired'] as const satisfies readonly ControlName[];
 
 // ---- ops (WebSocket client → gateway) ---------------------------------------
 
@@ -233,7 +243,12 @@ export interface FilterOp extends Filter {
 export interface PingOp {
   op: 'ping';
 }
-export type ClientOp = FilterOp | PingOp;
+/** Replaces the token in place; answered by an `ack` with `exp`, or an `error` (field `token`). */
+export interface AuthOp {
+  op: 'auth';
+  token: string;
+}
+export type ClientOp = FilterOp | PingOp | AuthOp;
 
 /** WebSocket close codes the gateway uses. */
 export const WS_CLOSE = {
@@ -243,4 +258,6 @@ export const WS_CLOSE = {
   tooBig: 1009,
   /** The subscriber fell too far behind ("overflow"): resume from the cursor at once. */
   tryAgainLater: 1013,
+  /** The token expired (after a `token_expired` control): reconnect with a new token and the cursor. */
+  tokenExpired: 4401,
 } as const;

@@ -3,7 +3,10 @@
  * origin checks and CORS, and JSON answers for every refusal. The same app
  * runs on every runtime.
  */
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
+import { requireAdmin } from './auth/admin.ts';
+import type { GatewayAuth } from './auth/gateway-auth.ts';
+import { accessGuard } from './auth/subscribe-guard.ts';
 import type { Bus } from './bus.ts';
 import type { GatewayConfig } from './config.ts';
 import { jsonError } from './http-error.ts';
@@ -28,6 +31,8 @@ import { wsSession } from './routes/ws.ts';
 /** What the app is built from; each route takes only its part. */
 export interface AppDeps {
   config: GatewayConfig;
+  /** Token checks, limits and their counters. */
+  auth: GatewayAuth;
   bus: Bus;
   registry: EventRegistry;
   runtime: RuntimeAdapter;
@@ -59,18 +64,19 @@ export function createApp(deps: AppDeps): Hono<any> {
     replayMax: config.historySize,
     ready: deps.ready,
   });
+  const access = accessGuard({ auth: deps.auth, peers });
+  /** Operator endpoints (stats, metrics, the operations view) all pass this one guard: an admin grant or ADMIN_TOKEN, or loopback when no auth is configured. */
+  const admin = requireAdmin({ auth: deps.auth, peers });
 
   const telemetry = deps.telemetry;
   app.use(refusals({ publishRejected: (...a) => telemetry.publishRejected(...a), accessRefused: (...a) => telemetry.accessRefused(...a), remoteAddress: (c) => runtime.remoteAddress(c) }));
   healthRoutes(app, { bus, draining: deps.draining });
-  /** Operator endpoints (stats, metrics, the operations view) all pass this one guard: open today, as the stats were; the admin guard once auth lands. */
-  const admin: MiddlewareHandler = (_c, next) => next();
   const metrics = gatewayMetrics({ bus, telemetry, runtimeName: runtime.name, draining: deps.draining, emitFailures: deps.emitFailures, processMetrics: runtime.processMetrics });
   metricsRoutes(app, { scrape: metrics.scrape, guard: admin });
 
   app.use('/api/*', origin);
   app.on('OPTIONS', '/api/*', (c) => c.body(null, 204));
-  const stats = { bus, runtimeName: runtime.name, historyCapacity: config.historySize, startedAt: deps.startedAt, draining: deps.draining, emitFailures: deps.emitFailures };
+  const stats = { bus, auth: deps.auth.counters, runtimeName: runtime.name, historyCapacity: config.historySize, startedAt: deps.startedAt, draining: deps.draining, emitFailures: deps.emitFailures };
   opsRoutes(app, { bus, telemetry, runtimeName: runtime.name, draining: deps.draining, guard: admin });
   app.get('/api/events/stats', admin, (c) => {
     const raw = c.req.query('limit');
@@ -84,6 +90,7 @@ export function createApp(deps: AppDeps): Hono<any> {
       registry,
       runtime,
       peers,
+      auth: deps.auth,
       log: deps.log,
       publish: (events) => bus.publish(events),
       publishOnce: (events, claim) => bus.publishOnce(events, claim),
@@ -93,12 +100,12 @@ export function createApp(deps: AppDeps): Hono<any> {
     }),
   );
 
-  const sse = sseHandler({ bus, runtime, sseRetryMs: config.sseRetryMs });
-  app.get('/api/events/stream', subscription, (c) => sse(c, c.get('spec'), {}));
+  const sse = sseHandler({ bus, runtime, sseRetryMs: config.sseRetryMs, auth: deps.auth });
+  app.get('/api/events/stream', subscription, access, (c) => sse(c, c.get('spec'), {}));
 
   const upgrade = runtime.upgradeWebSocket;
   if (upgrade) {
-    const session = { bus, knownTypes, maxWsMessageBytes: config.maxWsMessageBytes, ws: runtime.ws };
+    const session = { bus, knownTypes, maxWsMessageBytes: config.maxWsMessageBytes, ws: runtime.ws, auth: deps.auth };
     runtime.ws?.sessions?.((spec) => wsSession(session, spec));
     app.get(
       '/ws/events',
@@ -110,6 +117,7 @@ export function createApp(deps: AppDeps): Hono<any> {
         await next();
       },
       subscription,
+      access,
       upgrade((c) => wsSession(session, c.get('spec'))),
     );
   }

@@ -54,6 +54,7 @@ export const wsCodec: Codec<WsBatch> = {
       else if (item instanceof FilterChange) {
         out.addOwn(JSON.stringify(item.ack));
         out.filter = item.filter;
+        if (item.access) out.access = item.access;
         if (item.head !== null) out.cursor = item.head;
       } else if (!isFinal(item)) {
         if (item.control === 'ready') {

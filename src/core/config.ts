@@ -6,6 +6,7 @@
  * server process needs (port, host, Redis, demo) is ServerConfig, in
  * src/runtimes/server-config.ts.
  */
+import { loadAuthSettings, type AuthSettings } from './auth/settings.ts';
 import { ConfigError, int, oneOf, type Env } from './env.ts';
 import { parseOrigin } from './origin.ts';
 import { parseTrustProxy, type TrustedProxies } from './peer.ts';
@@ -61,6 +62,8 @@ export interface GatewayConfig {
   shutdownTimeoutMs: number;
   /** SHUTDOWN_RETRY_JITTER_MS: spread of the reconnect delay sent at shutdown. Default 5000. */
   shutdownJitterMs: number;
+  /** Keys, SUBSCRIBE_AUTH, ADMIN_TOKEN and the per-client limits (src/core/auth/settings.ts). */
+  auth: AuthSettings;
 }
 
 function origins(env: Env): string[] {
@@ -102,6 +105,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   const token = env.PUBLISH_TOKEN;
   if (token !== undefined && token !== '' && token.length < 8) throw new ConfigError('PUBLISH_TOKEN', 'must be at least 8 characters');
   const historySize = int(env, 'HISTORY_SIZE', 10_000, 1, 10_000_000);
+  const maxBatch = int(env, 'MAX_BATCH', 1000, 1, 1_000_000);
   return {
     historySize,
     replayDefault: Math.min(int(env, 'REPLAY_DEFAULT', 100, 0, 10_000_000), historySize),
@@ -117,12 +121,13 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     trustProxy: trustProxy(env),
     publicUrl: publicUrl(env),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', MiB, 64, 256 * MiB),
-    maxBatch: int(env, 'MAX_BATCH', 1000, 1, 1_000_000),
+    maxBatch,
     idempotencyTtlMs: int(env, 'IDEMPOTENCY_TTL_MS', 300_000, 1, 7 * 24 * 3_600_000),
     maxWsMessageBytes: int(env, 'MAX_WS_MESSAGE_BYTES', 64 * 1024, 128, 16 * MiB),
     maxSubscribers: int(env, 'MAX_SUBSCRIBERS', 100_000, 1, 10_000_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     shutdownJitterMs: int(env, 'SHUTDOWN_RETRY_JITTER_MS', 5000, 0, 600_000),
+    auth: loadAuthSettings(env, maxBatch),
   };
 }
 

@@ -14,6 +14,7 @@ export type {
   PongControl,
   ReadyControl,
   ShutdownControl,
+  TokenExpiredControl,
   UnavailableControl,
 } from '../protocol.ts';
 export { ACK_FILTER_ECHO_BYTES } from '../protocol.ts';

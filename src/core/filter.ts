@@ -22,7 +22,7 @@ export interface FilterError {
 }
 
 /** Query parameters that are not filter fields but are allowed on subscriptions. */
-export const SUBSCRIPTION_PARAMS = new Set(['last_event_id', 'replay', 'on_overflow']);
+export const SUBSCRIPTION_PARAMS = new Set(['last_event_id', 'replay', 'on_overflow', 'access_token']);
 
 function list(value: unknown): string[] | undefined {
   if (value === undefined || value === null) return undefined;

@@ -7,6 +7,7 @@ import type { Hono } from 'hono';
 import type { Backend } from './store.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { createApp } from './app.ts';
+import { GatewayAuth } from './auth/gateway-auth.ts';
 import { Bus } from './bus.ts';
 import { defaultGatewayConfig, type GatewayConfig } from './config.ts';
 import type { ShutdownControl } from './control.ts';
@@ -112,6 +113,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   return {
     app: createApp({
       config,
+      auth: new GatewayAuth(config.auth, () => registry.types),
       bus,
       registry,
       runtime,

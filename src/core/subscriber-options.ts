@@ -8,7 +8,7 @@ import type { Subscriber } from './subscriber.ts';
 
 export type Transport = 'sse' | 'ws';
 export type OverflowPolicy = 'disconnect' | 'drop';
-export type EndReason = 'overflow' | 'shutdown' | 'client_closed' | 'error' | 'unavailable';
+export type EndReason = 'overflow' | 'shutdown' | 'client_closed' | 'error' | 'unavailable' | 'token_expired';
 
 export interface QueueLimits {
   /** Most messages queued (events, controls, replies) before the policy applies. */

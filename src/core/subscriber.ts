@@ -45,6 +45,8 @@ export class Subscriber<T = unknown> {
   dropped = 0;
   /** Cursor of the last event handed to the transport. */
   lastDelivered: string | null = null;
+  /** Cursor of the last event queued (replay or live): where a stream ended now resumes. */
+  lastQueuedId: string | null = null;
   endReason: EndReason | undefined;
 
   #state: State = 'replaying';
@@ -132,6 +134,7 @@ export class Subscriber<T = unknown> {
     }
     if (this.#state !== 'live' || env.offset <= this.#lastOffset) return false;
     this.#lastOffset = env.offset;
+    this.lastQueuedId = env.event.id;
     this.#out.add(env, now);
     if (this.#out.over()) this.#relieve();
     if (!this.#wanted || this.#flushPending) return false;
@@ -143,6 +146,7 @@ export class Subscriber<T = unknown> {
   pushReplay(env: Envelope): void {
     if (this.#state !== 'replaying' || env.offset <= this.#lastOffset) return;
     this.#lastOffset = env.offset;
+    this.lastQueuedId = env.event.id;
     this.#out.add(env, Date.now());
   }
 

@@ -5,13 +5,17 @@
  */
 import { parseCursor } from './cursor.ts';
 import { parseFilter, SUBSCRIPTION_PARAMS, type Filter, type FilterError } from './filter.ts';
+import type { SubscriptionAccess } from './auth/access-state.ts';
 import type { OverflowPolicy } from './subscriber.ts';
 
 export interface SubscriptionSpec {
+  /** The effective filter (the request within the token's grant). */
   filter: Filter;
   cursor: string | null;
   replay: number | undefined;
   policy: OverflowPolicy;
+  /** What the token grants and the client holds (set by the access guard). */
+  access?: SubscriptionAccess;
 }
 
 /** Query values joined per key (`types=a&types=b` is `types=a,b`). */

@@ -5,6 +5,7 @@
  * inside the messages: Node caches the frames of shared texts, Workers keeps
  * the cursor and filter of each socket across hibernation.
  */
+import type { SubscriptionAccess } from './auth/access-state.ts';
 import type { AckControl } from './control.ts';
 import type { Filter } from './filter.ts';
 
@@ -18,10 +19,13 @@ export class FilterChange {
   readonly ack: AckControl;
   readonly filter: Filter;
   readonly head: string | null;
-  constructor(ack: AckControl, filter: Filter, head: string | null) {
+  /** After `{"op":"auth"}`: the new token's bound and expiry, for a transport that keeps them (Workers). */
+  readonly access: SubscriptionAccess | undefined;
+  constructor(ack: AckControl, filter: Filter, head: string | null, access?: SubscriptionAccess) {
     this.ack = ack;
     this.filter = filter;
     this.head = head;
+    this.access = access;
   }
 }
 
@@ -36,6 +40,8 @@ export class WsBatch {
   cursor: string | null = null;
   /** The client's filter after this batch, when the batch acknowledges a change. */
   filter: Filter | undefined;
+  /** The client's token bound and expiry after this batch, when it acknowledges `{"op":"auth"}`. */
+  access: SubscriptionAccess | undefined;
   /** Index in `texts` of the `ready` control, or -1. */
   readyAt = -1;
   /** Set at the index of each message that is this subscriber's own (lazily: most batches are all events). */

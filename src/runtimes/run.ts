@@ -5,6 +5,7 @@
  * and on SIGTERM/SIGINT drain and exit 0 within SHUTDOWN_TIMEOUT_MS.
  * Each runtime's main.ts hands in its process host and its server starter.
  */
+import { accessSummary } from '../core/auth/settings.ts';
 import { ConfigError } from '../core/config.ts';
 import { loadConfig, type Config } from './server-config.ts';
 import type { Gateway } from '../core/gateway.ts';
@@ -44,11 +45,10 @@ export async function runGateway(host: ProcessHost, start: (config: Config, o: {
   const g = server.gateway;
   const runtime = host.label ? ` with ${host.label}` : '';
   const publishAuth = config.publishToken ? 'publish_token' : 'loopback_only';
-  // The logger redacts secrets (PUBLISH_TOKEN, a password in REDIS_URL) in the configuration shown.
+  // The logger redacts secrets (PUBLISH_TOKEN, AUTH_JWT_SECRET, a password in REDIS_URL) in the configuration shown.
   log('info', `listening on ${server.url}${runtime} (host ${config.host}, backend ${g.bus.backend.kind}, history ${config.historySize})`, { url: server.url, runtime: host.label || 'Node', backend: g.bus.backend.kind, publish_auth: publishAuth, config });
   log('info', `SSE  ${server.url}/api/events/stream   WS ${server.url.replace('http', 'ws')}/ws/events   page ${server.url}/   metrics ${server.url}/metrics`);
-  if (config.publishToken) log('info', 'publishing requires Authorization: Bearer <PUBLISH_TOKEN>');
-  else log('info', 'no PUBLISH_TOKEN set: only loopback clients (127.0.0.1, ::1) may publish');
+  for (const line of accessSummary(config.auth, config.publishToken)) log('info', line);
   const stopDemo = config.demo ? startDemo(g.emit, config.demoRate) : undefined;
   if (stopDemo) log('info', `demo: publishing ${config.demoRate} events/s of all six types; try: curl -N ${server.url}/api/events/stream`);
 

@@ -4,6 +4,7 @@
  * their declared limits.
  */
 import { afterAll, beforeAll, describe } from 'vitest';
+import { authConformance } from './checks/auth.ts';
 import { filterChecks } from './checks/filters.ts';
 import { metricsChecks } from './checks/metrics.ts';
 import { hostileChecks } from './checks/hostile.ts';
@@ -57,6 +58,7 @@ export function conformance(name: string, limits: Limits, start: (env: Record<st
     hostileChecks(t, limits);
     shutdownChecks(t, limits);
   });
+  authConformance(name, limits, start);
   against(`conformance: ${name}, trust`, name, () => start(TRUST_ENV), (t) => trustChecks(t, limits));
   against(`conformance: ${name}, long heartbeat`, name, () => start({ HEARTBEAT_MS: '60000' }), (t) => quietChecks(t, limits));
 }

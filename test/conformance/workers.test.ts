@@ -37,6 +37,7 @@ const workers: RuntimeEntry = {
     ws_needs_connection_upgrade: 'workerd upgrades `Upgrade: websocket` without `Connection: Upgrade`, before the Worker can refuse it',
     headers_timeout: 'a Worker sees a request only once its headers are in and cannot set a limit on them; wrangler dev answers trickled headers with no 408 (on Cloudflare the edge decides)',
     body_timeout: 'workerd offers a Worker no limit on how long a body may take, and wrangler dev answers a trickled body with no 408 (on Cloudflare the edge decides)',
+    ws_close_on_expiry: 'workerd sends a close that the object begins outside an incoming message (here: at a token\'s expiry, from a timer) only once the Durable Object is next idle, seen 10 s and more later; the socket gets {"control":"token_expired"} at once and nothing after it',
     knows_own_origin: 'a Worker is not told where it is served (wrangler dev --ip, or a Cloudflare route), and wrangler dev builds the request URL from the Host header: only PUBLIC_URL names its own origin, it never counts as loopback-only (loopback origins need ALLOWED_ORIGINS), and a foreign Host with no Origin is answered. Origins that name nothing it knows are refused',
     empty_origin: 'workerd drops a header with an empty value before the Worker sees it, so an empty Origin is no Origin there, the same on SSE and WebSocket',
     sigterm_drain: 'a Durable Object gets no signal before it goes: on a deploy or eviction the runtime closes its WebSockets and streams, and clients resume with Last-Event-ID from the history kept in storage',

@@ -38,7 +38,7 @@ describe('typed emitters', () => {
 
   it('never throw into the caller: bad data is logged and counted, and resolves to undefined', async () => {
     const logged: string[] = [];
-    const gw = createGateway({ logger: (_l, m) => logged.push(m) });
+    const gw = createGateway({ logger: (_l, m) => logged.push(m), runtime: { name: 'test', remoteAddress: () => '127.0.0.1' } });
     const id = await gw.emit.cache({ operation: 'get', key: 'k', hit: 'yes' as unknown as boolean, latency_ms: 1, size_bytes: 1 });
     expect(id).toBeUndefined();
     expect(logged.some((m) => m.includes('emit.cache failed'))).toBe(true);

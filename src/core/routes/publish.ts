@@ -5,6 +5,8 @@
  * store cannot take it. Nothing of a rejected request is published.
  */
 import type { Context } from 'hono';
+import type { GatewayAuth } from '../auth/gateway-auth.ts';
+import { admitPublish, identifyPublisher } from '../auth/publisher.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { Envelope, NewEvent } from '../event.ts';
 import { jsonError } from '../http-error.ts';
@@ -13,17 +15,9 @@ import type { Logger } from '../logger.ts';
 import type { EventRegistry } from '../registry.ts';
 import type { RuntimeAdapter } from '../runtime.ts';
 import { BackendUnavailableError } from '../store.ts';
-import { isLoopbackClient, type PeerTrust } from '../peer.ts';
+import type { PeerTrust } from '../peer.ts';
 import { validateBody } from '../validate.ts';
 
-function tokenMatches(given: string, expected: string): boolean {
-  // Constant time in the length of the expected token.
-  let diff = given.length ^ expected.length;
-  for (let i = 0; i < expected.length; i++) diff |= (given.charCodeAt(i) || 0) ^ expected.charCodeAt(i);
-  return diff === 0;
-}
-
-/** Strict UTF-8: overlong forms, encoded surrogates and code points past U+10FFFF are refused, never replaced. */
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads at most `limit` bytes of the body; undefined when it is larger. */
@@ -56,6 +50,8 @@ export interface PublishDeps {
   runtime: Pick<RuntimeAdapter, 'readBody'>;
   /** How the client is judged for the loopback-only rule (no PUBLISH_TOKEN). */
   peers: PeerTrust;
+  /** Publish grants and the publish rate. */
+  auth: GatewayAuth;
   /** Stores a validated batch atomically and fans it out. */
   publish(events: NewEvent[]): Promise<Envelope[]>;
   /** The same, unless the claim's key was used within its window (core/idempotency.ts). */
@@ -68,15 +64,8 @@ export interface PublishDeps {
 export function publishHandler(deps: PublishDeps) {
   const { config } = deps;
   return async (c: Context): Promise<Response> => {
-    if (config.publishToken) {
-      const auth = c.req.header('authorization') ?? '';
-      const m = /^Bearer\s+(.+)$/i.exec(auth);
-      if (!m || !tokenMatches(m[1]!.trim(), config.publishToken)) {
-        return jsonError(c, 401, { error: 'unauthorized', field: 'Authorization', message: 'publishing needs Authorization: Bearer <PUBLISH_TOKEN>' }, { 'WWW-Authenticate': 'Bearer realm="eventgate"' });
-      }
-    } else if (!isLoopbackClient(c, deps.peers)) {
-      return jsonError(c, 403, { error: 'forbidden', field: 'Authorization', message: 'no PUBLISH_TOKEN is configured, so only loopback clients may publish (a request through a proxy counts only when TRUST_PROXY lists the proxy)' });
-    }
+    const who = await identifyPublisher({ auth: deps.auth, publishToken: config.publishToken, peers: deps.peers }, c);
+    if (who instanceof Response) return who;
     const idem = readIdempotencyKey(c.req.header('idempotency-key'));
     if (idem.error) return jsonError(c, 400, { error: 'invalid_idempotency_key', field: 'Idempotency-Key', message: idem.error });
     const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -108,6 +97,11 @@ export function publishHandler(deps: PublishDeps) {
     if (!result.ok) {
       deps.rejected('validation_failed', Array.isArray(body) ? body.length : 1);
       return jsonError(c, 422, { error: 'validation_failed', message: `${result.problems.length} problem(s) in the published events; nothing was published`, problems: result.problems });
+    }
+    const refused = admitPublish(deps.auth, who, c, result.events.map((e) => e.type), Array.isArray(body));
+    if (refused) {
+      deps.rejected(refused.status === 429 ? 'rate_limited' : 'forbidden', result.events.length);
+      return refused;
     }
     try {
       if (!idem.key) return c.json({ ids: (await deps.publish(result.events)).map((e) => e.event.id) }, 202);

@@ -6,6 +6,8 @@
  * HEAD gets the same headers and registers no subscriber.
  */
 import type { Context } from 'hono';
+import { LiveAccess } from '../auth/access.ts';
+import type { GatewayAuth } from '../auth/gateway-auth.ts';
 import type { Bus } from '../bus.ts';
 import { sseCodec } from '../codec.ts';
 import type { RuntimeAdapter } from '../runtime.ts';
@@ -24,6 +26,8 @@ export interface SseDeps {
   runtime: Pick<RuntimeAdapter, 'onConnectionClose'>;
   /** The `retry:` sent at the start of every stream. */
   sseRetryMs: number;
+  /** Token expiry and limits (the spec's `access`). */
+  auth?: GatewayAuth;
 }
 
 export function sseHandler(deps: SseDeps) {
@@ -41,7 +45,11 @@ export function sseHandler(deps: SseDeps) {
       cursor,
       replay: spec.replay,
       initial: sseOpening(deps.sseRetryMs),
+      onEnd: () => access?.end(),
     });
+    // At the token's expiry the stream ends with `event: token_expired` (the last cursor).
+    const access = spec.access ? new LiveAccess(deps.auth, spec.access) : undefined;
+    access?.arm(sub);
     const gone = () => sub.close();
     // Where the runtime reports the connection closing (Node), that covers every
     // disconnect; the request signal is not needed (it costs an AbortController per stream).

@@ -2,11 +2,21 @@
  * GET /api/events/stats: totals, and per subscriber its transport, filter,
  * queue and lag, so a slow consumer is visible before it is cut off.
  */
+import type { AuthCounters } from '../auth/limits.ts';
 import type { Bus } from '../bus.ts';
+import type { Subscriber } from '../subscriber.ts';
+import { topK } from '../top-k.ts';
+
+/** The most subscribers one answer lists (`limit` above it is capped). */
+export const STATS_LIST_MAX = 10_000;
+
+const ranksBefore = (a: Subscriber<any>, b: Subscriber<any>) => a.queuedBytes > b.queuedBytes || (a.queuedBytes === b.queuedBytes && a.id < b.id);
 
 /** What the stats route needs. */
 export interface StatsDeps {
   bus: Pick<Bus, 'backend' | 'running' | 'subscribers' | 'subscriberCount' | 'counters'>;
+  /** Refusals by the auth checks and the limits. */
+  auth?: AuthCounters;
   runtimeName: string;
   historyCapacity: number;
   startedAt: number;
@@ -14,7 +24,12 @@ export interface StatsDeps {
   emitFailures(): number;
 }
 
-/** `limit` caps the per-subscriber list, most-queued first (the totals always cover everyone). */
+/**
+ * `limit` caps the per-subscriber list (at most STATS_LIST_MAX), most-queued
+ * first; the totals always cover everyone. The listed ones are chosen with a
+ * bounded heap and only they are described: with 100,000 subscribers an
+ * answer costs two passes over them, O(n log k), never a sort of all. No token is ever shown.
+ */
 export function statsSnapshot(deps: StatsDeps, limit = 1000) {
   const now = Date.now();
   const bus = deps.bus;
@@ -22,27 +37,24 @@ export function statsSnapshot(deps: StatsDeps, limit = 1000) {
   const byTransport = { sse: 0, ws: 0 };
   let queueSize = 0;
   let queueBytes = 0;
-  const subscribers = [];
   for (const s of bus.subscribers()) {
     byTransport[s.transport]++;
     queueSize += s.queuedEvents;
     queueBytes += s.queuedBytes;
-    subscribers.push({
-      id: s.id,
-      transport: s.transport,
-      filter: s.filter,
-      on_overflow: s.policy,
-      connected_ms: now - s.createdAt,
-      queued_events: s.queuedEvents,
-      queued_bytes: s.queuedBytes,
-      lag_ms: s.oldestQueuedMs(now),
-      delivered: s.delivered,
-      dropped: s.dropped,
-      last_event_id: s.lastDelivered,
-    });
   }
-  subscribers.sort((a, b) => b.queued_bytes - a.queued_bytes || a.id - b.id);
-  const listed = subscribers.length > limit ? subscribers.slice(0, limit) : subscribers;
+  const listed = topK(bus.subscribers(), Math.min(limit, STATS_LIST_MAX), ranksBefore).map((s) => ({
+    id: s.id,
+    transport: s.transport,
+    filter: s.filter,
+    on_overflow: s.policy,
+    connected_ms: now - s.createdAt,
+    queued_events: s.queuedEvents,
+    queued_bytes: s.queuedBytes,
+    lag_ms: s.oldestQueuedMs(now),
+    delivered: s.delivered,
+    dropped: s.dropped,
+    last_event_id: s.lastDelivered,
+  }));
   return {
     running: bus.running && !deps.draining(),
     draining: deps.draining(),
@@ -57,7 +69,7 @@ export function statsSnapshot(deps: StatsDeps, limit = 1000) {
     queue_bytes: queueBytes,
     history_size: win.oldest === null ? 0 : win.head - win.oldest + 1,
     history_capacity: deps.historyCapacity,
-    totals: { ...bus.counters, emit_failures: deps.emitFailures() },
+    totals: { ...bus.counters, emit_failures: deps.emitFailures(), ...deps.auth },
     subscribers_listed: listed.length,
     subscribers: listed,
   };

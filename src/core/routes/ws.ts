@@ -10,6 +10,8 @@
  * say what is shared and where the client stands.
  */
 import type { WSContext, WSEvents } from 'hono/ws';
+import type { GatewayAuth } from '../auth/gateway-auth.ts';
+import { WS_TOKEN_EXPIRED, WsAccess } from '../auth/ws-auth.ts';
 import type { Bus } from '../bus.ts';
 import { wsCodec } from '../codec.ts';
 import { ACK_FILTER_ECHO_BYTES, type AckControl, type ErrorControl } from '../control.ts';
@@ -45,12 +47,15 @@ export interface WsDeps {
   maxWsMessageBytes: number;
   /** What the runtime's sockets can do. */
   ws: WsCapabilities | undefined;
+  /** Token checks, expiry and the message rate. */
+  auth?: GatewayAuth;
 }
 
 /** The WebSocket events of one subscriber. */
 export function wsSession(deps: WsDeps, spec: SubscriptionSpec): WSEvents {
   let sub: Subscriber<WsBatch> | undefined;
   const caps = deps.ws;
+  const access = new WsAccess(deps.auth, spec);
 
   async function pump(s: Subscriber<WsBatch>, ws: WSContext): Promise<void> {
     const reader = s.stream.getReader();
@@ -66,6 +71,7 @@ export function wsSession(deps: WsDeps, spec: SubscriptionSpec): WSEvents {
     } catch {
       /* the stream was aborted: the socket is being closed */
     }
+    if (s.endReason === 'token_expired') ws.close(WS_TOKEN_EXPIRED, 'token expired; reconnect with a new token and last_event_id');
   }
 
   return {
@@ -78,11 +84,13 @@ export function wsSession(deps: WsDeps, spec: SubscriptionSpec): WSEvents {
         cursor: spec.cursor,
         replay: spec.replay,
         onEnd: (reason) => {
+          access.live.end();
           if (reason === 'overflow') ws.close(WS_CLOSE.tryAgainLater, 'slow consumer: queue limit reached; reconnect with last_event_id');
           else if (reason === 'shutdown') ws.close(WS_CLOSE.goingAway, 'server shutting down');
           else if (reason === 'unavailable') ws.close(WS_CLOSE.tryAgainLater, 'event store unavailable: history could not be read; reconnect with last_event_id');
         },
       });
+      access.live.arm(sub);
       void pump(sub, ws);
     },
     onMessage(evt, ws) {
@@ -95,6 +103,7 @@ export function wsSession(deps: WsDeps, spec: SubscriptionSpec): WSEvents {
         ws.close(WS_CLOSE.tooBig, `message larger than ${deps.maxWsMessageBytes} bytes`);
         return;
       }
+      if (!access.admit(ws)) return;
       if (typeof data !== 'string') return sendError('bad_message', 'messages must be JSON text, not binary');
       let msg: unknown;
       try {
@@ -105,14 +114,18 @@ export function wsSession(deps: WsDeps, spec: SubscriptionSpec): WSEvents {
       if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return sendError('bad_message', 'message must be a JSON object with an "op" field');
       const { op, ...fields } = msg as Record<string, unknown>;
       if (op === 'ping') return reply({ control: 'pong' });
-      if (op !== 'filter') return sendError('unknown_op', `unknown op ${String(JSON.stringify(op)).slice(0, 64)} (known: filter, ping)`, 'op');
+      if (op === 'auth') return void access.auth(fields.token, sub, deps.bus, sendError);
+      if (op !== 'filter') return sendError('unknown_op', `unknown op ${String(JSON.stringify(op)).slice(0, 64)} (known: filter, auth, ping)`, 'op');
       const parsed = parseFilter(fields, deps.knownTypes());
       if ('error' in parsed) return sendError('bad_filter', parsed.error.message, parsed.error.field);
       if (!sub || sub.ended) return;
-      const head = deps.bus.setFilter(sub, parsed.filter);
-      sub.control(new FilterChange(filterAck(parsed.filter), parsed.filter, head));
+      const granted = access.live.refilter(parsed.filter);
+      if ('refused' in granted) return sendError('forbidden', `${granted.refused.field}: ${granted.refused.message}`, granted.refused.field);
+      const head = deps.bus.setFilter(sub, granted.filter);
+      sub.control(new FilterChange(filterAck(granted.filter), granted.filter, head));
     },
     onClose() {
+      access.live.end();
       sub?.close();
     },
     onError() {

@@ -11,6 +11,7 @@
  */
 import { createWSMessageEvent, defineWebSocketHelper, WSContext, type UpgradeWebSocket, type WSEvents } from 'hono/ws';
 import type { DurableObjectState, WebSocket as CfWebSocket } from '@cloudflare/workers-types/latest';
+import type { SubscriptionAccess } from '../../core/auth/access-state.ts';
 import type { Filter } from '../../core/filter.ts';
 import type { OverflowPolicy } from '../../core/subscriber.ts';
 import type { SubscriptionSpec } from '../../core/subscription.ts';
@@ -23,7 +24,11 @@ interface Attachment {
   policy: OverflowPolicy;
   /** The cursor this socket has been brought up to: resume after it. */
   cursor: string | null;
+  /** The token's subscribe bound and expiry (unix s), so that a rebuilt session keeps its grant. */
+  access?: { bound: Filter | null; exp: number | null };
 }
+
+const keptAccess = (a: SubscriptionAccess | undefined): Attachment['access'] => (a ? { bound: a.bound ?? null, exp: a.exp ?? null } : undefined);
 
 interface Session {
   events: WSEvents;
@@ -61,7 +66,7 @@ export class HibernatingSockets {
     const server = pair[1];
     const id = crypto.randomUUID();
     this.#state.acceptWebSocket(server, [id]);
-    this.#start(server, { id, filter: spec.filter, policy: spec.policy, cursor: spec.cursor }, events, false);
+    this.#start(server, { id, filter: spec.filter, policy: spec.policy, cursor: spec.cursor, access: keptAccess(spec.access) }, events, false);
     return new Response(null, { status: 101, webSocket: pair[0] } as ResponseInit);
   }) as UpgradeWebSocket;
 
@@ -121,7 +126,9 @@ export class HibernatingSockets {
       return undefined;
     }
     // Resume where this socket stood; without a cursor it had nothing to replay after.
-    const spec: SubscriptionSpec = { filter: att.filter, policy: att.policy, cursor: att.cursor, replay: 0 };
+    const a = att.access;
+    const access: SubscriptionAccess | undefined = a ? { bound: a.bound ?? undefined, exp: a.exp ?? undefined, requested: att.filter } : undefined;
+    const spec: SubscriptionSpec = { filter: att.filter, policy: att.policy, cursor: att.cursor, replay: 0, ...(access ? { access } : {}) };
     return this.#start(ws, att, this.#open(spec), true);
   }
 
@@ -162,6 +169,7 @@ export class HibernatingSockets {
     if (!s || (batch.cursor === null && batch.filter === undefined)) return;
     if (batch.cursor !== null) s.att.cursor = batch.cursor;
     if (batch.filter !== undefined) s.att.filter = batch.filter;
+    if (batch.access !== undefined) s.att.access = keptAccess(batch.access);
     this.#save(ws, s.att);
   }
 }

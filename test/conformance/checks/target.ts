@@ -17,6 +17,8 @@ export type Capability =
   | 'sse_backpressure'
   /** A refused WebSocket upgrade carries the same JSON body as the HTTP refusal. */
   | 'ws_refusal_body'
+  /** A WebSocket whose token expires is closed with 4401 right after its token_expired control. */
+  | 'ws_close_on_expiry'
   /** The process drains on SIGTERM and exits 0. */
   | 'sigterm_drain'
   /** The process refuses to start on a bad configuration value: exit code 1 and a message naming the variable. */
