@@ -11,7 +11,7 @@ import { WsClient } from '../helpers/ws.ts';
 
 let gw: NodeServer;
 beforeAll(async () => {
-  gw = await startGateway({ QUEUE_MAX_EVENTS: '100', QUEUE_MAX_BYTES: String(64 << 20), MAX_BODY_BYTES: String(8 << 20) });
+  gw = await startGateway({ WS_MESSAGE_RATE: '0', QUEUE_MAX_EVENTS: '100', QUEUE_MAX_BYTES: String(64 << 20), MAX_BODY_BYTES: String(8 << 20) });
 });
 afterAll(() => gw.stop());
 

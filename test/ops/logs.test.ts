@@ -6,6 +6,7 @@
  * holds a token, whether it was the configured one, a wrong Bearer, or an
  * access_token in a query string.
  */
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.ts';
@@ -15,11 +16,12 @@ import { SseReader } from '../helpers/sse.ts';
 const CONFIGURED = 'configured-publish-token-5f1c9a';
 const WRONG = 'wrong-bearer-token-77d2e0b4';
 const QUERY = 'query-access-token-a81f3c60';
-const SECRETS = [CONFIGURED, WRONG, QUERY];
+const JWT_SECRET = 'logs-test-hs256-secret-of-32-bytes-or-more';
+const SECRETS = [CONFIGURED, WRONG, QUERY, JWT_SECRET];
 
 let gw: GatewayProcess;
 beforeAll(async () => {
-  gw = await spawnGateway({ LOG_FORMAT: 'json', LOG_LEVEL: 'debug', PUBLISH_TOKEN: CONFIGURED, REDIS_URL: '' });
+  gw = await spawnGateway({ LOG_FORMAT: 'json', LOG_LEVEL: 'debug', PUBLISH_TOKEN: CONFIGURED, AUTH_JWT_SECRET: JWT_SECRET, REDIS_URL: '' });
 }, 60_000);
 afterAll(() => {
   if (gw.child.exitCode === null) gw.child.kill('SIGKILL');
@@ -42,7 +44,7 @@ describe('JSON logs', () => {
       body: JSON.stringify(sampleEvent('cache')),
     });
     expect(q.status).toBe(401);
-    // Subscriptions carrying a token in the query (refused today as an unknown parameter, or for the token once auth checks it).
+    // Subscriptions carrying a bad token in the query and the header: refused for the token (401).
     const s = await SseReader.open(`${gw.url}/api/events/stream?access_token=${QUERY}`, { authorization: `Bearer ${WRONG}` });
     expect(s.status).toBeGreaterThanOrEqual(400);
     s.close();
@@ -54,7 +56,9 @@ describe('JSON logs', () => {
     });
     expect(wsStatus).toBeGreaterThanOrEqual(400);
     // A good publish and a subscriber that comes and goes, for the debug lines.
-    const ok = await SseReader.open(`${gw.url}/api/events/stream?replay=0`);
+    const good = await new SignJWT({ sub: 'logs-test' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(JWT_SECRET));
+    SECRETS.push(good);
+    const ok = await SseReader.open(`${gw.url}/api/events/stream?replay=0`, { authorization: `Bearer ${good}` });
     await ok.until((r) => r.named('ready').length === 1);
     expect((await publish(gw.url, sampleEvent('error'), { authorization: `Bearer ${CONFIGURED}` })).status).toBe(202);
     await ok.until((r) => r.events.length === 1);
