@@ -20,7 +20,6 @@
 import * as v from 'valibot';
 import type { NewEvent } from './event.ts';
 import type { EventRegistry } from './registry.ts';
-import { inferSeverity } from './severity.ts';
 import type {
   BuiltinMetadata,
   CacheMetadata,
@@ -97,7 +96,7 @@ export function createEmitters(
         return await publish({
           timestamp: options.timestamp ?? Date.now() / 1000,
           type,
-          severity: options.severity ?? inferSeverity(type, result.output),
+          severity: options.severity ?? registry.severity(type, result.output),
           message: options.message ?? defaultMessage(type, metadata),
           metadata: result.output,
         });

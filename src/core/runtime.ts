@@ -46,7 +46,7 @@ export interface RuntimeAdapter {
    * The live event page's files, as text: `ui/<name>` (src/ui/) and
    * `client/<name>` (src/client/); undefined for a file it does not have.
    * Absent: the gateway serves no page (GET / answers 404). Node, Bun and
-   * Deno can all use runtimes/node/assets.ts (`readAsset`), which reads
+   * Deno can all use runtimes/assets.ts (`readAsset`), which reads
    * src/ui and src/client from disk. On Workers, import each file as a Text
    * module (a wrangler.toml `[[rules]] type = "Text"` matching
    * src/ui/** and src/client/*.js) and answer from a map of them.

@@ -7,7 +7,6 @@ import * as v from 'valibot';
 import type { NewEvent } from './event.ts';
 import type { EventRegistry } from './registry.ts';
 import { SEVERITIES, type Severity } from './schemas.ts';
-import { inferSeverity } from './severity.ts';
 
 export interface Problem {
   path: string;
@@ -86,7 +85,7 @@ export function validateEvent(
   return {
     timestamp: (o.timestamp as number | undefined) ?? now,
     type: type as string,
-    severity: (o.severity as Severity | undefined) ?? inferSeverity(type as string, metadata),
+    severity: (o.severity as Severity | undefined) ?? registry.severity(type as string, metadata),
     message: o.message as string,
     metadata,
   };

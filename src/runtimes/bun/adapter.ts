@@ -9,10 +9,10 @@
  */
 import type { Context } from 'hono';
 import type { WSContext } from 'hono/ws';
-import { upgradeWebSocket, websocket as honoWebsocket } from 'hono/bun';
-import type { Config } from '../../core/config.ts';
+import { getConnInfo, upgradeWebSocket, websocket as honoWebsocket } from 'hono/bun';
+import type { Gateway } from '../../core/gateway.ts';
 import type { RuntimeAdapter } from '../../core/runtime.ts';
-import { readAsset } from '../node/assets.ts';
+import { readAsset } from '../assets.ts';
 import { WS_CLOSE } from '../../core/routes/ws.ts';
 
 /** The parts of Bun's ServerWebSocket used here. */
@@ -78,15 +78,10 @@ function sendBatch(ws: WSContext, messages: string[]): Promise<void> | void {
   return sendFrom(raw, messages, 0);
 }
 
-function server(c: Context): BunServer | undefined {
-  const env = c.env as BunServer | { server: BunServer } | undefined;
-  return env && 'server' in env ? env.server : env;
-}
-
 export const bunRuntime: RuntimeAdapter = {
   name: 'bun',
   upgradeWebSocket,
-  remoteAddress: (c) => server(c)?.requestIP(c.req.raw)?.address,
+  remoteAddress: (c: Context) => (c.env ? getConnInfo(c).remote.address : undefined),
   ws: { sendBatch, backpressure: true },
   asset: readAsset,
 };
@@ -97,7 +92,10 @@ export const bunRuntime: RuntimeAdapter = {
  * pings a quiet peer and closes one that sends nothing for `idleTimeout`
  * seconds; twice the ping interval matches Node's "one missed pong".
  */
-export function bunWebSocketOptions(config: Config) {
+/** What Bun.serve's `websocket` option is given (Bun's own type is not part of this project). */
+export type BunWebSocketOptions = Record<string, unknown>;
+
+export function bunWebSocketOptions(config: Pick<Gateway['config'], 'maxWsMessageBytes' | 'wsPingMs'>): BunWebSocketOptions {
   return {
     ...honoWebsocket,
     close(ws: any, code: number, reason: string) {

@@ -1,7 +1,7 @@
 /**
  * Deno mapped onto the core: a WebSocket upgrade through Deno.upgradeWebSocket
  * with Deno's own protocol pings (`idleTimeout`), the peer address from Deno.serve's
- * handler info, and WebSocket sends that wait while the socket has too much
+ * handler info (getConnInfo), and WebSocket sends that wait while the socket has too much
  * buffered (Deno keeps `bufferedAmount` but has no drain event, so the wait
  * polls it).
  *
@@ -9,10 +9,11 @@
  * so the little of Deno's API used here is described locally.
  */
 import type { Context } from 'hono';
+import { getConnInfo } from 'hono/deno';
 import { defineWebSocketHelper, WSContext, type UpgradeWebSocket } from 'hono/ws';
-import type { Config } from '../../core/config.ts';
+import type { Gateway } from '../../core/gateway.ts';
 import type { RuntimeAdapter } from '../../core/runtime.ts';
-import { readAsset } from '../node/assets.ts';
+import { readAsset } from '../assets.ts';
 
 /** What Deno.serve hands the handler next to the request. */
 export interface DenoServeInfo {
@@ -50,7 +51,7 @@ function sendBatch(ws: WSContext, messages: string[]): Promise<void> | void {
  * closes it (1001) when no pong comes within `idleTimeout`; twice the ping
  * interval matches Node's "one missed pong".
  */
-export function denoRuntime(config: Config): RuntimeAdapter {
+export function denoRuntime(config: Pick<Gateway['config'], 'wsPingMs'>): RuntimeAdapter {
   const idleTimeout = Math.max(1, Math.ceil((2 * config.wsPingMs) / 1000));
   // Not hono/deno's helper: it compares the Upgrade header case-sensitively, and
   // answers `Upgrade: WebSocket` (a valid spelling) with 404.
@@ -80,7 +81,7 @@ export function denoRuntime(config: Config): RuntimeAdapter {
   return {
     name: 'deno',
     upgradeWebSocket: upgrade,
-    remoteAddress: (c: Context) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
+    remoteAddress: (c: Context) => ((c.env as DenoServeInfo | undefined)?.remoteAddr ? getConnInfo(c).remote.address : undefined),
     ws: { sendBatch, backpressure: true },
     asset: readAsset,
   };

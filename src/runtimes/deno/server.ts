@@ -1,12 +1,14 @@
 /**
- * Starts the gateway on Deno: Deno.serve with the same app as every runtime,
- * WebSocket upgrades through hono/deno, and a drain on stop.
+ * The gateway on Deno: `serve(gateway, { port, hostname })` (eventgate/deno)
+ * with Deno.serve, WebSocket upgrades through Deno.upgradeWebSocket
+ * (adapter.ts), and a drain on close. `startDenoServer(config)` is the whole
+ * start sequence (../start.ts).
  */
-import { createBackend } from '../../backends/select.ts';
 import type { Config } from '../../core/config.ts';
-import { createGateway, type Gateway } from '../../core/gateway.ts';
-import { consoleLogger, type Logger } from '../../core/logger.ts';
-import type { EventRegistry } from '../../core/registry.ts';
+import type { Gateway } from '../../core/gateway.ts';
+import { DEFAULT_HOSTNAME, DEFAULT_PORT, listeningUrl, once, type ServeOptions, type ServerHandle } from '../handle.ts';
+import { bindRuntime } from '../slot.ts';
+import { startServer, type StartOptions, type StartedServer } from '../start.ts';
 import { denoRuntime, type DenoServeInfo } from './adapter.ts';
 
 interface DenoHttpServer {
@@ -22,47 +24,41 @@ interface DenoGlobal {
   ): DenoHttpServer;
 }
 
-export interface DenoGateway {
-  gateway: Gateway;
-  port: number;
-  url: string;
-  /** Drains subscribers (bounded by SHUTDOWN_TIMEOUT_MS), closes the server and the backend. */
-  stop(): Promise<void>;
-}
-
 /** How long Deno's graceful shutdown may wait for connections after the drain. */
 const SERVER_SHUTDOWN_MS = 1000;
 
-export async function startDenoServer(config: Config, o: { logger?: Logger; registry?: EventRegistry } = {}): Promise<DenoGateway> {
+/** Serves `gateway` (from createGateway in 'eventgate') with Deno.serve; resolves once it listens. */
+export async function serve(gateway: Gateway, options: ServeOptions = {}): Promise<ServerHandle> {
   const Deno = (globalThis as { Deno?: DenoGlobal }).Deno;
-  if (!Deno) throw new Error('eventgate: src/runtimes/deno runs on Deno only (npm run start:deno)');
-  const log = o.logger ?? consoleLogger;
-  const backend = await createBackend(config, log);
-  const gateway = createGateway({ config, backend, runtime: denoRuntime(config), logger: log, registry: o.registry });
+  if (!Deno) throw new Error("eventgate: 'eventgate/deno' runs on Deno only; on Node use 'eventgate/node'");
+  bindRuntime(gateway, denoRuntime(gateway.config));
   await gateway.ready;
+  const hostname = options.hostname ?? DEFAULT_HOSTNAME;
   const server = Deno.serve(
     {
-      port: config.port,
-      hostname: config.host,
+      port: options.port ?? DEFAULT_PORT,
+      hostname,
       onListen: () => {},
       onError(err) {
-        log('error', 'unhandled error in Deno.serve', err);
+        console.error('[eventgate] unhandled error in Deno.serve', err);
         return Response.json({ error: 'internal', message: 'internal error' }, { status: 500 });
       },
     },
     (req, info) => gateway.app.fetch(req, info),
   );
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const port = server.addr.port;
-  let stopping: Promise<void> | undefined;
   return {
-    gateway,
     port,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    stop: () =>
-      (stopping ??= (async () => {
-        await gateway.close();
-        await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, SERVER_SHUTDOWN_MS))]);
-      })()),
+    url: listeningUrl(hostname, port),
+    close: once(async () => {
+      await gateway.close();
+      await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, SERVER_SHUTDOWN_MS))]);
+    }),
   };
+}
+
+export type DenoGateway = StartedServer;
+
+export function startDenoServer(config: Config, options: StartOptions = {}): Promise<DenoGateway> {
+  return startServer(config, serve, options);
 }

@@ -1,57 +1,60 @@
 /**
- * Starts the gateway on Node: an HTTP server with WebSocket upgrades, and a
- * drain on stop. Used by the CLI (main.ts) and by tests.
+ * The gateway on its own Node HTTP server: `serve(gateway, { port, hostname })`
+ * (eventgate/node), WebSocket upgrades included, and a drain on close.
+ * `startNodeServer(config)` is the whole start sequence (../start.ts), for
+ * main.ts, the command and the tests.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
-import { WebSocketServer } from 'ws';
-import { createBackend } from '../../backends/select.ts';
+import { serve as honoServe } from '@hono/node-server';
 import type { Config } from '../../core/config.ts';
-import { createGateway, type Gateway } from '../../core/gateway.ts';
-import { consoleLogger, type Logger } from '../../core/logger.ts';
-import type { EventRegistry } from '../../core/registry.ts';
-import { nodeRuntime, serveWebSockets, startPings, withDirectEventStreams } from './adapter.ts';
+import type { Gateway } from '../../core/gateway.ts';
+import { DEFAULT_HOSTNAME, DEFAULT_PORT, listeningUrl, once, type ServeOptions, type ServerHandle } from '../handle.ts';
+import { bindRuntime } from '../slot.ts';
+import { startServer, type StartOptions, type StartedServer } from '../start.ts';
+import { nodeRuntime, serveWebSockets, withDirectEventStreams } from './adapter.ts';
+import { nodeWebSockets } from './ws-server.ts';
 
-export interface NodeServer {
-  gateway: Gateway;
-  server: Server;
-  port: number;
-  url: string;
-  /** Drains subscribers (bounded by SHUTDOWN_TIMEOUT_MS), closes the server and the backend. */
-  stop(): Promise<void>;
+export interface NodeHandle extends ServerHandle {
+  /** The HTTP server, for what the handle does not cover. */
+  readonly server: Server;
 }
 
-export async function startNodeServer(config: Config, o: { logger?: Logger; registry?: EventRegistry } = {}): Promise<NodeServer> {
-  const log = o.logger ?? consoleLogger;
-  const backend = await createBackend(config, log);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxWsMessageBytes, perMessageDeflate: false });
-  const stopPings = startPings(wss, config.wsPingMs);
-  const gateway = createGateway({ config, backend, runtime: nodeRuntime, logger: log, registry: o.registry });
+/** Serves `gateway` (from createGateway in 'eventgate') on a new HTTP server; resolves once it listens. */
+export async function serve(gateway: Gateway, options: ServeOptions = {}): Promise<NodeHandle> {
+  bindRuntime(gateway, nodeRuntime);
   await gateway.ready;
+  const sockets = nodeWebSockets(gateway.config);
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: withDirectEventStreams(gateway.app.fetch), port: config.port, hostname: config.host }, () => resolve(s as Server));
-    (s as Server).once('error', reject);
-    serveWebSockets(s as Server, wss, gateway.app.fetch);
+    const s = honoServe(
+      { fetch: withDirectEventStreams(gateway.app.fetch), port: options.port ?? DEFAULT_PORT, hostname: options.hostname ?? DEFAULT_HOSTNAME },
+      () => resolve(s as Server),
+    );
+    (s as Server).once('error', (err) => {
+      sockets.close();
+      reject(err);
+    });
+    serveWebSockets(s as Server, sockets.wss, gateway.app.fetch);
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0; // streams are long-lived
   const port = (server.address() as AddressInfo).port;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  let stopping: Promise<void> | undefined;
   return {
-    gateway,
     server,
     port,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    stop: () =>
-      (stopping ??= (async () => {
-        server.close();
-        await gateway.close();
-        stopPings();
-        for (const ws of wss.clients) ws.terminate();
-        server.closeAllConnections();
-      })()),
+    url: listeningUrl(options.hostname ?? DEFAULT_HOSTNAME, port),
+    close: once(async () => {
+      server.close();
+      await gateway.close();
+      sockets.close();
+      server.closeAllConnections();
+    }),
   };
+}
+
+export type NodeServer = StartedServer<NodeHandle>;
+
+export function startNodeServer(config: Config, options: StartOptions = {}): Promise<NodeServer> {
+  return startServer(config, serve, options);
 }

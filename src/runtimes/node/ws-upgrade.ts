@@ -131,10 +131,17 @@ function upgradeRequest(req: IncomingMessage): Request {
   return new Request(`http://${req.headers.host ?? 'localhost'}${target}`, { headers });
 }
 
+type Fetch = (req: Request, env: unknown) => Response | Promise<Response>;
+
 /** Serves WebSocket upgrades on `server` through the app's `fetch`, with `wss` (noServer) doing the handshake. */
-export function serveWebSockets(server: Server, wss: WebSocketServer, fetch: (req: Request, env: unknown) => Response | Promise<Response>): void {
+export function serveWebSockets(server: Server, wss: WebSocketServer, fetch: Fetch): void {
+  server.on('upgrade', upgradeListener(wss, fetch));
+}
+
+/** An `upgrade` listener that hands each upgrade to the app's `fetch` (attach.ts calls it for its prefix only). */
+export function upgradeListener(wss: WebSocketServer, fetch: Fetch): (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void> {
   const ignore = () => {};
-  server.on('upgrade', async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  return async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', ignore);
     const slot: UpgradeSlot = {};
     let res: Response;
@@ -162,5 +169,5 @@ export function serveWebSockets(server: Server, wss: WebSocketServer, fetch: (re
     } finally {
       wss.off('headers', addHeaders);
     }
-  });
+  };
 }

@@ -3,7 +3,7 @@
  * no file system, so each file of src/ui and src/client is bundled as a Text
  * module (the `?raw` imports, matched by the `[[rules]] type = "Text"` in
  * wrangler.toml) and answered from this map, with the same paths as
- * runtimes/node/assets.ts: `ui/<name>` and `client/<name>`. A file added to
+ * runtimes/assets.ts: `ui/<name>` and `client/<name>`. A file added to
  * src/ui or src/client is served here once it is imported below.
  */
 import app from '../../ui/app.js?raw';

@@ -1,12 +1,14 @@
 /**
- * The live event page's files, read from src/ui and src/client on disk and
- * kept in memory once read. Uses only node:fs, so Bun and Deno can use it as
- * it is (RuntimeAdapter.asset).
+ * The live event page's files from disk (RuntimeAdapter.asset), for every
+ * runtime with a file system (Node, Bun, Deno: only node:fs is used). They
+ * are read from the directory beside this module's parent: src/ui and
+ * src/client when running the sources, dist/ui and dist/client in the
+ * built package. Each file is kept in memory once read.
  */
 import { readFile } from 'node:fs/promises';
-import { ASSET_NAME } from '../../core/routes/page.ts';
+import { ASSET_NAME } from '../core/routes/page.ts';
 
-const SRC = new URL('../../', import.meta.url);
+const ROOT = new URL('../', import.meta.url);
 const cache = new Map<string, Promise<string | undefined>>();
 
 /** `ui/<name>` or `client/<name>`; undefined when there is no such file. */
@@ -15,7 +17,7 @@ export function readAsset(path: string): Promise<string | undefined> {
   if ((dir !== 'ui' && dir !== 'client') || !name || rest.length || !ASSET_NAME.test(name)) return Promise.resolve(undefined);
   let text = cache.get(path);
   if (!text) {
-    text = readFile(new URL(`${dir}/${name}`, SRC), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    text = readFile(new URL(`${dir}/${name}`, ROOT), 'utf8').catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return undefined;
       throw err;
     });
