@@ -78,6 +78,11 @@ export async function run(argv: string[]): Promise<number | void> {
   }
   await runGateway(
     { label: '', env, args: [], exit: (code) => process.exit(code), onSignal: (s, h) => void process.on(s, h) },
-    (c) => startNodeServer(c, { registry, logger: file?.config.logger }),
+    (c) =>
+      startNodeServer(c, { registry, logger: file?.config.logger }).catch((err: unknown) => {
+        if (!(err instanceof ConfigError)) throw err;
+        console.error(err.message); // REDIS_URL set without ioredis installed
+        process.exit(1);
+      }),
   );
 }
