@@ -6,5 +6,4 @@
  *   const server = await serve(createGateway(), { port: 8000 });   // server.url, server.close()
  */
 export { serve, startBunServer } from './server.ts';
-export { bunRuntime } from './adapter.ts';
 export type { ServeOptions, ServerHandle } from '../handle.ts';

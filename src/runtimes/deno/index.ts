@@ -7,5 +7,4 @@
  *   const server = await serve(createGateway(), { port: 8000 });   // server.url, server.close()
  */
 export { serve, startDenoServer } from './server.ts';
-export { denoRuntime } from './adapter.ts';
 export type { ServeOptions, ServerHandle } from '../handle.ts';

@@ -3,7 +3,7 @@
  * detection for pipelined keep-alive requests, WebSocket upgrades and
  * batched sends (ws-upgrade.ts, ws-frames.ts), request bodies read straight
  * from the socket, and the page's files from disk. SSE responses are written
- * by sse-stream.ts (wired in server.ts).
+ * by sse-stream.ts (wired in server.ts and attach.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import { getConnInfo } from '@hono/node-server/conninfo';
@@ -12,9 +12,6 @@ import type { RuntimeAdapter } from '../../core/runtime.ts';
 import { readAsset } from '../assets.ts';
 import { sendBatch } from './ws-frames.ts';
 import { upgradeWebSocket } from './ws-upgrade.ts';
-
-export { serveWebSockets, startPings } from './ws-upgrade.ts';
-export { withDirectEventStreams } from './sse-stream.ts';
 
 function incoming(c: Context): IncomingMessage | undefined {
   return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;

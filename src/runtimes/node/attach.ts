@@ -16,7 +16,8 @@ import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import type { Gateway } from '../../core/gateway.ts';
 import { bindRuntime } from '../slot.ts';
-import { nodeRuntime, withDirectEventStreams } from './adapter.ts';
+import { nodeRuntime } from './adapter.ts';
+import { withDirectEventStreams } from './sse-stream.ts';
 import { upgradeListener } from './ws-upgrade.ts';
 import { nodeWebSockets } from './ws-server.ts';
 

@@ -8,5 +8,4 @@
  */
 export { serve, startNodeServer, type NodeHandle, type NodeServer } from './server.ts';
 export { attach, type AttachOptions, type Attached } from './attach.ts';
-export { nodeRuntime } from './adapter.ts';
 export type { ServeOptions, ServerHandle } from '../handle.ts';

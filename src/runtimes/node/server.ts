@@ -12,7 +12,9 @@ import type { Gateway } from '../../core/gateway.ts';
 import { DEFAULT_HOSTNAME, DEFAULT_PORT, listeningUrl, once, type ServeOptions, type ServerHandle } from '../handle.ts';
 import { bindRuntime } from '../slot.ts';
 import { startServer, type StartOptions, type StartedServer } from '../start.ts';
-import { nodeRuntime, serveWebSockets, withDirectEventStreams } from './adapter.ts';
+import { nodeRuntime } from './adapter.ts';
+import { withDirectEventStreams } from './sse-stream.ts';
+import { serveWebSockets } from './ws-upgrade.ts';
 import { nodeWebSockets } from './ws-server.ts';
 
 export interface NodeHandle extends ServerHandle {
