@@ -36,7 +36,10 @@ const fix = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs one delivery measurement against `gw` ({url, pid?}); resolves with the result object. */
+/**
+ * Runs one delivery measurement against `gw` ({url, pid?}); resolves with the result object.
+ * @param {Record<string, any>} o @param {{ url: string, pid?: number }} gw @param {(line: string) => void} [log]
+ */
 export async function runDelivery(o, gw, log = () => {}) {
   o = { ...DELIVER_DEFAULTS, ...o };
   const u = new URL(gw.url);

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const dist = new URL('../dist/', import.meta.url);
 let changed = 0;
-for (const f of readdirSync(dist, { recursive: true })) {
+for (const f of /** @type {string[]} */ (readdirSync(dist, { recursive: true }))) {
   if (!f.endsWith('.d.ts')) continue;
   const file = new URL(f, dist);
   const text = readFileSync(file, 'utf8');

@@ -17,7 +17,7 @@
  *     config: { historySize: 50000 },
  *   });
  */
-import type { Config } from './core/config.ts';
+import type { Config } from './runtimes/server-config.ts';
 import type { Logger } from './core/logger.ts';
 import { defaultRegistry, type EventRegistry, type MetadataSchema, type SeverityRule } from './core/registry.ts';
 

@@ -8,7 +8,7 @@
  * store, which the core itself never names.
  */
 import { MemoryBackend } from './backends/memory.ts';
-import { defaultConfig } from './core/config.ts';
+import { defaultGatewayConfig } from './core/config.ts';
 import { createGateway as createCoreGateway, type Gateway, type GatewayOptions as CoreGatewayOptions } from './core/gateway.ts';
 import type { Backend } from './core/store.ts';
 import { rememberSlot, runtimeSlot } from './runtimes/slot.ts';
@@ -24,7 +24,7 @@ export interface GatewayOptions extends Omit<CoreGatewayOptions, 'backend'> {
  * eventgate/node, /bun, /deno, or `attach`); until then it answers in-process.
  */
 export function createGateway(options: GatewayOptions = {}): Gateway {
-  const historySize = options.config?.historySize ?? defaultConfig().historySize;
+  const historySize = options.config?.historySize ?? defaultGatewayConfig().historySize;
   const slot = options.runtime ? undefined : runtimeSlot();
   const gateway = createCoreGateway({ ...options, runtime: options.runtime ?? slot!.adapter, backend: options.backend ?? new MemoryBackend({ historySize }) });
   if (slot) rememberSlot(gateway, slot);
@@ -34,7 +34,8 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
 export type { Gateway };
 export type { Logger, LogLevel } from './core/logger.ts';
 export { consoleLogger } from './core/logger.ts';
-export { loadConfig, defaultConfig, ConfigError, type Config } from './core/config.ts';
+export { loadGatewayConfig, defaultGatewayConfig, ConfigError, type GatewayConfig } from './core/config.ts';
+export { loadConfig, loadServerConfig, type Config, type ServerConfig } from './runtimes/server-config.ts';
 export { EventRegistry, defaultRegistry, type MetadataSchema, type SeverityRule, type TypeOptions } from './core/registry.ts';
 export * from './core/schemas.ts';
 export type { SystemEvent, NewEvent } from './core/event.ts';

@@ -11,7 +11,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+    s.listen(0, '127.0.0.1', () => { const p = /** @type {net.AddressInfo} */ (s.address()).port; s.close(() => resolve(p)); });
     s.on('error', reject);
   });
 }
@@ -21,6 +21,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 /**
  * { url, pid?, local, stop() }. Local when it was started here or --url is a
  * loopback address whose listener this user can see in /proc.
+ * @param {{ url?: string, env?: Record<string, string>, log?: (line: string) => void }} [options]
  */
 export async function gateway({ url, env = {}, log = () => {} } = {}) {
   if (url) {

@@ -72,6 +72,7 @@ export class SseProbe {
  * With `onText`, also reassembles payloads. `onPing(payload)` answers pings.
  */
 export class WsScanner {
+  /** @param {{ onText?: (text: string) => void, onPing?: (payload: Buffer) => void, onClose?: (code: number) => void }} [handlers] */
   constructor({ onText, onPing, onClose } = {}) {
     this.onText = onText; this.onPing = onPing; this.onClose = onClose;
     this.count = 0; this.hdr = Buffer.alloc(14); this.hn = 0; this.need = 2;

@@ -36,11 +36,13 @@ function onProbeJson(s, text) {
 function connect(s) {
   return new Promise((resolve) => {
     let head = '';
-    let body = null; // (buf, start, end) => void once headers are through
+    /** @type {((buf: Buffer, start: number, end: number) => void) | null} */
+    let body = null; // once headers are through
     const sock = net.connect({
       host: cfg.host, port: cfg.port,
       onread: {
         buffer: shared,
+        /** @param {number} n @param {Buffer} buf @returns {any} */
         callback(n, buf) {
           if (body) { body(buf, 0, n); return; }
           head += buf.toString('latin1', 0, n);
@@ -87,6 +89,7 @@ function bodyReader(s, sock, chunked) {
     s.scan = sc;
     return (b, st, e) => sc.feed(b, st, e);
   }
+  /** @type {any} */
   const sc = s.probe ? new SseProbe((t) => { sc.count++; onProbeJson(s, t); }) : new SseCounter();
   if (s.probe) sc.count = 0;
   s.scan = sc;
@@ -116,7 +119,7 @@ async function connectAll() {
 
 const counts = () => subs.map((s) => (s.scan ? s.scan.count : 0));
 
-process.on('message', async (msg) => {
+process.on('message', async (/** @type {any} */ msg) => {
   if (msg.cmd === 'connect') {
     cfg = msg.cfg;
     const ms = await connectAll();

@@ -6,7 +6,7 @@
  * flag or a bad value is a UsageError: exit 2, naming the flag.
  */
 import { parseArgs } from 'node:util';
-import type { Config } from '../core/config.ts';
+import type { Config } from '../runtimes/server-config.ts';
 
 export class UsageError extends Error {
   readonly exitCode = 2;

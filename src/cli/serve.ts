@@ -4,7 +4,8 @@
  * variable, the config file's `config`, the default. A bad flag value exits
  * 2 naming the flag; a bad variable or config file exits 1 naming it.
  */
-import { ConfigError, loadConfig, type Config } from '../core/config.ts';
+import { ConfigError } from '../core/config.ts';
+import { loadConfig, type Config } from '../runtimes/server-config.ts';
 import { configRegistry } from '../eventgate-config.ts';
 import { runGateway } from '../runtimes/run.ts';
 import { startNodeServer } from '../runtimes/node/server.ts';

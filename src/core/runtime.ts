@@ -43,13 +43,13 @@ export interface RuntimeAdapter {
    */
   every?(ms: number, tick: () => void): () => void;
   /**
-   * The live event page's files, as text: `ui/<name>` (src/ui/) and
-   * `client/<name>` (src/client/); undefined for a file it does not have.
-   * Absent: the gateway serves no page (GET / answers 404). Node, Bun and
-   * Deno can all use runtimes/assets.ts (`readAsset`), which reads
-   * src/ui and src/client from disk. On Workers, import each file as a Text
-   * module (a wrangler.toml `[[rules]] type = "Text"` matching
-   * src/ui/** and src/client/*.js) and answer from a map of them.
+   * The live event page's files, as text: `ui/<name>` and `client/<name>`,
+   * as `npm run build:web` writes them to dist/web/ from src/ui and
+   * src/client; undefined for a file it does not have. Absent: the gateway
+   * serves no page (GET / answers 404). Node, Bun and Deno can all use
+   * runtimes/assets.ts (`readAsset`), which reads dist/web from disk.
+   * On Workers, each built file is a Text module (a wrangler.toml
+   * `[[rules]] type = "Text"`) answered from a map of them.
    */
   asset?(path: string): Promise<string | undefined> | string | undefined;
 }

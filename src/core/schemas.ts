@@ -4,11 +4,9 @@
  * missing or mistyped required field is rejected.
  */
 import * as v from 'valibot';
+import type { BuiltinType } from '../protocol.ts';
 
-export const SEVERITIES = ['info', 'warning', 'error'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-/** Rank used by `min_severity`. */
-export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+export { SEVERITIES, SEVERITY_RANK, type Severity } from '../protocol.ts';
 
 const str = v.string();
 const num = v.pipe(v.number(), v.finite());
@@ -79,13 +77,13 @@ export interface BuiltinMetadata {
   performance: PerformanceMetadata;
 }
 
-export const BUILTIN_SCHEMAS = {
+export const BUILTIN_SCHEMAS: { readonly [K in BuiltinType]: v.GenericSchema<unknown, BuiltinMetadata[K]> } = {
   query_route: queryRouteSchema,
   model_state: modelStateSchema,
   cgrag: cgragSchema,
   cache: cacheSchema,
   error: errorSchema,
   performance: performanceSchema,
-} as const;
+};
 
-export type BuiltinType = keyof BuiltinMetadata;
+export type { BuiltinType } from '../protocol.ts';

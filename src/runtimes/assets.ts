@@ -1,14 +1,16 @@
 /**
- * The live event page's files from disk (RuntimeAdapter.asset), for every
- * runtime with a file system (Node, Bun, Deno: only node:fs is used). They
- * are read from the directory beside this module's parent: src/ui and
- * src/client when running the sources, dist/ui and dist/client in the
- * built package. Each file is kept in memory once read.
+ * The live event page's files, read from the web build (dist/web/ui and
+ * dist/web/client, written by `npm run build:web`) and kept in memory once
+ * found, for every runtime with a file system (Node, Bun, Deno: only node:fs
+ * is used; RuntimeAdapter.asset). The same path reaches dist/web from
+ * src/runtimes/ and, in the package, from dist/runtimes/. A missing file is
+ * not cached, so a scan of missing names holds nothing.
  */
 import { readFile } from 'node:fs/promises';
 import { ASSET_NAME } from '../core/routes/page.ts';
 
-const ROOT = new URL('../', import.meta.url);
+/** dist/web, from src/runtimes/ (and from the same place in the built package, dist/runtimes/). */
+export const WEB_DIR = new URL('../../dist/web/', import.meta.url);
 const cache = new Map<string, Promise<string | undefined>>();
 
 /** `ui/<name>` or `client/<name>`; undefined when there is no such file. */
@@ -17,7 +19,8 @@ export function readAsset(path: string): Promise<string | undefined> {
   if ((dir !== 'ui' && dir !== 'client') || !name || rest.length || !ASSET_NAME.test(name)) return Promise.resolve(undefined);
   let text = cache.get(path);
   if (!text) {
-    text = readFile(new URL(`${dir}/${name}`, ROOT), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    text = readFile(new URL(`${dir}/${name}`, WEB_DIR), 'utf8').catch((err: NodeJS.ErrnoException) => {
+      cache.delete(path);
       if (err.code === 'ENOENT') return undefined;
       throw err;
     });

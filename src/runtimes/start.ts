@@ -8,7 +8,7 @@ import { createBackend } from '../backends/select.ts';
 import type { Gateway } from '../core/gateway.ts';
 import { consoleLogger } from '../core/logger.ts';
 import { createGateway, type GatewayOptions } from '../index.ts';
-import type { Config } from '../core/config.ts';
+import type { Config } from './server-config.ts';
 import type { ServeOptions, ServerHandle } from './handle.ts';
 
 export type Serve<H extends ServerHandle> = (gateway: Gateway, options: ServeOptions) => Promise<H>;

@@ -3,7 +3,7 @@
  * typecheck` covers this file; it is never run). Each @ts-expect-error line
  * must stay an error.
  */
-import { EventgateClient, type BuiltinEvents, type GatewayEvent } from '../../src/client/eventgate-client.js';
+import { EventgateClient, type BuiltinEvents, type GatewayEvent } from '../../src/client/eventgate-client.ts';
 
 export function typeChecks(): void {
   const c = new EventgateClient({ transport: 'ws', filter: { types: ['cgrag', 'error'], min_severity: 'warning', meta: { query_id: 'q1' } } });

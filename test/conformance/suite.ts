@@ -11,6 +11,7 @@ import { publishChecks } from './checks/publish.ts';
 import { quietChecks } from './checks/quiet.ts';
 import { resumeChecks } from './checks/resume.ts';
 import { slowConsumerChecks } from './checks/slow.ts';
+import { streamChecks } from './checks/stream.ts';
 import type { Limits, Target } from './checks/target.ts';
 import { webSocketChecks } from './checks/websocket.ts';
 
@@ -44,6 +45,7 @@ export function conformance(name: string, limits: Limits, start: (env: Record<st
     publishChecks(t);
     filterChecks(t, limits);
     resumeChecks(t, limits);
+    streamChecks(t, limits);
     webSocketChecks(t, limits);
     operationChecks(t, limits);
     pageChecks(t);

@@ -5,9 +5,13 @@
  * store cannot take it. Nothing of a rejected request is published.
  */
 import type { Context } from 'hono';
-import { BackendUnavailableError } from '../store.ts';
-import type { GatewayInternals } from '../gateway.ts';
+import type { GatewayConfig } from '../config.ts';
+import type { Envelope, NewEvent } from '../event.ts';
 import { jsonError } from '../http-error.ts';
+import type { Logger } from '../logger.ts';
+import type { EventRegistry } from '../registry.ts';
+import type { RuntimeAdapter } from '../runtime.ts';
+import { BackendUnavailableError } from '../store.ts';
 import { isLoopbackAddress } from '../origin.ts';
 import { validateBody } from '../validate.ts';
 
@@ -43,8 +47,20 @@ async function readLimited(req: Request, limit: number): Promise<Uint8Array | un
   return all;
 }
 
-export function publishHandler(gw: GatewayInternals) {
-  const { config } = gw;
+/** What the publish route needs. */
+export interface PublishDeps {
+  config: Pick<GatewayConfig, 'publishToken' | 'maxBodyBytes' | 'maxBatch'>;
+  registry: EventRegistry;
+  runtime: Pick<RuntimeAdapter, 'remoteAddress' | 'readBody'>;
+  /** Stores a validated batch atomically and fans it out. */
+  publish(events: NewEvent[]): Promise<Envelope[]>;
+  /** Counts `count` events refused for `reason` (the error code answered). */
+  rejected(reason: string, count: number): void;
+  log: Logger;
+}
+
+export function publishHandler(deps: PublishDeps) {
+  const { config } = deps;
   return async (c: Context): Promise<Response> => {
     if (config.publishToken) {
       const auth = c.req.header('authorization') ?? '';
@@ -52,7 +68,7 @@ export function publishHandler(gw: GatewayInternals) {
       if (!m || !tokenMatches(m[1]!.trim(), config.publishToken)) {
         return jsonError(c, 401, { error: 'unauthorized', field: 'Authorization', message: 'publishing needs Authorization: Bearer <PUBLISH_TOKEN>' }, { 'WWW-Authenticate': 'Bearer realm="eventgate"' });
       }
-    } else if (!isLoopbackAddress(gw.runtime.remoteAddress(c))) {
+    } else if (!isLoopbackAddress(deps.runtime.remoteAddress(c))) {
       return jsonError(c, 403, { error: 'forbidden', field: 'Authorization', message: 'no PUBLISH_TOKEN is configured, so only loopback clients may publish' });
     }
     const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -63,7 +79,7 @@ export function publishHandler(gw: GatewayInternals) {
     const tooLarge = () => jsonError(c, 413, { error: 'payload_too_large', field: 'body', message: `body is larger than MAX_BODY_BYTES (${config.maxBodyBytes} bytes)` });
     if (declared > config.maxBodyBytes) return tooLarge();
     // The runtime's own body reader when it has one (Node: straight from the socket, no web Request built).
-    const bytes = await (gw.runtime.readBody?.(c, config.maxBodyBytes) ?? readLimited(c.req.raw, config.maxBodyBytes));
+    const bytes = await (deps.runtime.readBody?.(c, config.maxBodyBytes) ?? readLimited(c.req.raw, config.maxBodyBytes));
     if (bytes === undefined) return tooLarge();
     const text = decoder.decode(bytes);
     let body: unknown;
@@ -75,19 +91,19 @@ export function publishHandler(gw: GatewayInternals) {
     if (Array.isArray(body) && body.length > config.maxBatch) {
       return jsonError(c, 413, { error: 'batch_too_large', field: 'body', message: `batch of ${body.length} events is larger than MAX_BATCH (${config.maxBatch})` });
     }
-    const result = validateBody(body, gw.registry);
+    const result = validateBody(body, deps.registry);
     if (!result.ok) {
-      gw.bus.counters.publish_rejected += Array.isArray(body) ? body.length : 1;
+      deps.rejected('validation_failed', Array.isArray(body) ? body.length : 1);
       return jsonError(c, 422, { error: 'validation_failed', message: `${result.problems.length} problem(s) in the published events; nothing was published`, problems: result.problems });
     }
     try {
-      const envs = await gw.bus.publish(result.events);
+      const envs = await deps.publish(result.events);
       return c.json({ ids: envs.map((e) => e.event.id) }, 202);
     } catch (err) {
       if (err instanceof BackendUnavailableError) {
         return jsonError(c, 503, { error: 'store_unavailable', message: `events were not published: ${err.message}` }, { 'Retry-After': '1' });
       }
-      gw.log('error', 'publish failed', err);
+      deps.log('error', 'publish failed', err);
       return jsonError(c, 500, { error: 'publish_failed', message: 'events were not published: internal error' });
     }
   };

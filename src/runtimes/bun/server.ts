@@ -7,7 +7,7 @@
  * default, 255 at most); an SSE stream is quiet between heartbeats, so each
  * SSE response has its own timeout switched off (`server.timeout(req, 0)`).
  */
-import type { Config } from '../../core/config.ts';
+import type { Config } from '../server-config.ts';
 import type { Gateway } from '../../core/gateway.ts';
 import { DEFAULT_HOSTNAME, DEFAULT_PORT, listeningUrl, once, type ServeOptions, type ServerHandle } from '../handle.ts';
 import { bindRuntime } from '../slot.ts';

@@ -4,7 +4,7 @@
  * (adapter.ts), and a drain on close. `startDenoServer(config)` is the whole
  * start sequence (../start.ts).
  */
-import type { Config } from '../../core/config.ts';
+import type { Config } from '../server-config.ts';
 import type { Gateway } from '../../core/gateway.ts';
 import { DEFAULT_HOSTNAME, DEFAULT_PORT, listeningUrl, once, type ServeOptions, type ServerHandle } from '../handle.ts';
 import { bindRuntime } from '../slot.ts';

@@ -7,7 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve as honoServe } from '@hono/node-server';
-import type { Config } from '../../core/config.ts';
+import type { Config } from '../server-config.ts';
 import type { Gateway } from '../../core/gateway.ts';
 import { DEFAULT_HOSTNAME, DEFAULT_PORT, listeningUrl, once, type ServeOptions, type ServerHandle } from '../handle.ts';
 import { bindRuntime } from '../slot.ts';

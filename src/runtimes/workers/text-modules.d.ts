@@ -1,8 +1,7 @@
 /**
- * The live page's files as the Worker imports them (assets.ts): a specifier
+ * The web build's files as the Worker imports them (assets.ts): a specifier
  * ending in `?raw` is a wrangler Text module (wrangler.toml `[[rules]]`), its
- * default export the file's text. The suffix keeps TypeScript from resolving
- * src/client/*.js to their .d.ts, and only these imports match the rule.
+ * default export the file's text. Only these imports match the rule.
  */
 declare module '*?raw' {
   const text: string;

@@ -5,27 +5,37 @@
  * the bottom: no re-render per event. A full re-render happens only when the
  * filter changes or on resume after a pause.
  */
-import { eventRow } from './render.js';
+import type { GatewayEvent } from '../protocol.ts';
+import { eventRow } from './render.ts';
 
-/** @typedef {{ e: any, replayed: boolean, lc?: string }} Item */
+interface Item {
+  e: GatewayEvent;
+  replayed: boolean;
+  /** The message in lower case, computed on the first search. */
+  lc?: string;
+}
+
+export interface FeedOptions {
+  maxRows?: number;
+  maxStore?: number;
+  onFlush?: (feed: Feed) => void;
+}
 
 export class Feed {
-  /** @type {Item[]} oldest first */ #store = [];
-  /** @type {Item[]} arrived since the last frame */ #incoming = [];
-  /** @type {(item: Item) => boolean} */ #match = () => true;
+  /** Oldest first. */
+  #store: Item[] = [];
+  /** Arrived since the last frame. */
+  #incoming: Item[] = [];
+  #match: (item: Item) => boolean = () => true;
   #paused = false;
   #unseen = 0;
   #frame = 0;
-  #list;
-  #maxRows;
-  #maxStore;
-  #onFlush;
+  readonly #list: HTMLElement;
+  readonly #maxRows: number;
+  readonly #maxStore: number;
+  readonly #onFlush: (feed: Feed) => void;
 
-  /**
-   * @param {HTMLElement} list
-   * @param {{ maxRows?: number, maxStore?: number, onFlush?: (feed: Feed) => void }} [o]
-   */
-  constructor(list, o = {}) {
+  constructor(list: HTMLElement, o: FeedOptions = {}) {
     this.#list = list;
     this.#maxRows = o.maxRows ?? 500;
     this.#maxStore = o.maxStore ?? 10_000;
@@ -33,24 +43,23 @@ export class Feed {
   }
 
   /** Events held (at most maxStore). */
-  get held() {
+  get held(): number {
     return this.#store.length;
   }
   /** Rows on screen. */
-  get shown() {
+  get shown(): number {
     return this.#list.childElementCount;
   }
-  get paused() {
+  get paused(): boolean {
     return this.#paused;
   }
   /** Events that arrived while paused. */
-  get unseen() {
+  get unseen(): number {
     return this.#unseen;
   }
 
-  /** @param {any} e @param {boolean} replayed */
-  add(e, replayed) {
-    const item = { e, replayed };
+  add(e: GatewayEvent, replayed: boolean): void {
+    const item: Item = { e, replayed };
     this.#store.push(item);
     if (this.#store.length > this.#maxStore + 1000) this.#store.splice(0, this.#store.length - this.#maxStore);
     if (this.#paused) this.#unseen++;
@@ -62,42 +71,41 @@ export class Feed {
     this.#schedule();
   }
 
-  /** @param {(e: any, lowerCaseMessage: string) => boolean} pred */
-  setFilter(pred) {
+  setFilter(pred: (e: GatewayEvent, lowerCaseMessage: string) => boolean): void {
     this.#match = (item) => pred(item.e, (item.lc ??= String(item.e.message).toLowerCase()));
     this.#rerender();
   }
 
-  pause() {
+  pause(): void {
     this.#paused = true;
     this.#unseen = 0;
     this.#schedule();
   }
 
-  resume() {
+  resume(): void {
     this.#paused = false;
     this.#unseen = 0;
     this.#rerender();
   }
 
-  clear() {
+  clear(): void {
     this.#store = [];
     this.#incoming = [];
     this.#list.replaceChildren();
     this.#schedule();
   }
 
-  #schedule() {
+  #schedule(): void {
     if (!this.#frame) this.#frame = requestAnimationFrame(() => this.#flush());
   }
 
-  #flush() {
+  #flush(): void {
     this.#frame = 0;
     const batch = this.#incoming;
     this.#incoming = [];
-    const rows = [];
+    const rows: HTMLElement[] = [];
     for (let i = batch.length - 1; i >= 0 && rows.length < this.#maxRows; i--) {
-      const item = /** @type {Item} */ (batch[i]);
+      const item = batch[i]!;
       if (this.#match(item)) rows.push(eventRow(item.e, item.replayed));
     }
     if (rows.length) {
@@ -108,11 +116,11 @@ export class Feed {
     this.#onFlush(this);
   }
 
-  #rerender() {
+  #rerender(): void {
     this.#incoming = [];
-    const rows = [];
+    const rows: HTMLElement[] = [];
     for (let i = this.#store.length - 1; i >= 0 && rows.length < this.#maxRows; i--) {
-      const item = /** @type {Item} */ (this.#store[i]);
+      const item = this.#store[i]!;
       if (this.#match(item)) rows.push(eventRow(item.e, item.replayed));
     }
     this.#list.replaceChildren(...rows);

@@ -2,18 +2,15 @@
  * Toasts for error events: a few at a time, newest on top, each gone after
  * a while or when closed; clicking one opens the event. Text only.
  */
-import { el, formatTime } from './render.js';
+import type { GatewayEvent } from '../protocol.ts';
+import { byId, el, formatTime } from './render.ts';
 
 const MAX_TOASTS = 4;
 const TOAST_MS = 8000;
 
-/**
- * @param {any} e an error event
- * @param {(e: any) => void} open
- */
-export function toast(e, open) {
-  const box = /** @type {HTMLElement} */ (document.getElementById('toasts'));
-  const m = e.metadata && typeof e.metadata === 'object' ? e.metadata : {};
+export function toast(e: GatewayEvent, open: (e: GatewayEvent) => void): void {
+  const box = byId('toasts');
+  const m: Record<string, unknown> = e.metadata && typeof e.metadata === 'object' ? e.metadata : {};
   const t = el('div', 'toast');
   t.setAttribute('role', 'alert');
   t.dataset.id = String(e.id);

@@ -3,36 +3,35 @@
  * untrusted: it only ever goes into the page as text (textContent), never as
  * markup.
  */
+import type { GatewayEvent } from '../protocol.ts';
 
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 
-/** @param {number} seconds Unix seconds */
-export function formatTime(seconds) {
+/** The element with this id; the page's HTML has every one the scripts use. */
+export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`the page has no #${id}`);
+  return e as T;
+}
+
+/** `seconds` (Unix seconds) as a wall-clock time with milliseconds. */
+export function formatTime(seconds: number): string {
   const d = new Date(seconds * 1000);
   if (Number.isNaN(d.getTime())) return '—';
   return `${clock.format(d)}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 }
 
-/**
- * @param {string} tag
- * @param {string} className
- * @param {string} [text]
- */
-export function el(tag, className, text) {
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (className) e.className = className;
   if (text !== undefined) e.textContent = text;
   return e;
 }
 
-/** Rows know their event, for clicks. @type {WeakMap<Element, any>} */
-export const rowEvents = new WeakMap();
+/** Rows know their event, for clicks. */
+export const rowEvents = new WeakMap<Element, GatewayEvent>();
 
-/**
- * @param {any} e the event
- * @param {boolean} replayed
- */
-export function eventRow(e, replayed) {
+export function eventRow(e: GatewayEvent, replayed: boolean): HTMLLIElement {
   const li = el('li', `row sev-${safeToken(e.severity)}`);
   li.dataset.id = String(e.id);
   li.dataset.type = String(e.type);
@@ -48,13 +47,12 @@ export function eventRow(e, replayed) {
   return li;
 }
 
-/** Class names from event fields: only letters, digits, - and _. @param {unknown} v */
-function safeToken(v) {
+/** Class names from event fields: only letters, digits, - and _. */
+function safeToken(v: unknown): string {
   return String(v).replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
-/** @param {HTMLElement} dl @param {[string, unknown][]} pairs */
-function fill(dl, pairs) {
+function fill(dl: HTMLElement, pairs: [string, unknown][]): void {
   dl.replaceChildren();
   for (const [k, v] of pairs) {
     const value = typeof v === 'string' ? v : JSON.stringify(v, null, 2);
@@ -62,21 +60,21 @@ function fill(dl, pairs) {
   }
 }
 
-/** Shows `e` in the details panel. @param {any} e */
-export function showDetails(e) {
-  const panel = /** @type {HTMLElement} */ (document.getElementById('details'));
-  /** @type {HTMLElement} */ (document.getElementById('details-title')).textContent = `${e.type} · ${e.severity}`;
-  /** @type {HTMLElement} */ (document.getElementById('details-message')).textContent = String(e.message);
-  fill(/** @type {HTMLElement} */ (document.getElementById('details-fields')), [
+/** Shows `e` in the details panel. */
+export function showDetails(e: GatewayEvent): void {
+  const panel = byId('details');
+  byId('details-title').textContent = `${e.type} · ${e.severity}`;
+  byId('details-message').textContent = String(e.message);
+  fill(byId('details-fields'), [
     ['id', e.id],
     ['time', `${formatTime(e.timestamp)} (${e.timestamp})`],
   ]);
   const meta = e.metadata && typeof e.metadata === 'object' ? Object.entries(e.metadata) : [];
-  fill(/** @type {HTMLElement} */ (document.getElementById('details-meta')), meta);
+  fill(byId('details-meta'), meta);
   panel.dataset.id = String(e.id);
   panel.hidden = false;
 }
 
-export function hideDetails() {
-  /** @type {HTMLElement} */ (document.getElementById('details')).hidden = true;
+export function hideDetails(): void {
+  byId('details').hidden = true;
 }

@@ -4,38 +4,38 @@
  * search (applied in the page, so toggling back shows what was hidden),
  * pause and resume, connection status and cursor, toasts for error events,
  * details on click, and a history view of what the gateway replayed.
+ *
+ * The client is the public one, served at /client/eventgate-client.js: the
+ * build (scripts/build-web.mjs) keeps this import as that URL.
  */
-import { EventgateClient } from '/client/eventgate-client.js';
-import { Feed } from './feed.js';
-import { gapText, historyLog, notice } from './notices.js';
-import { el, hideDetails, rowEvents, showDetails } from './render.js';
-import { toast } from './toasts.js';
+import { EventgateClient, type ConnectionState, type StateDetail } from '../client/eventgate-client.ts';
+import { BUILTIN_TYPES, SEVERITIES, type GatewayEvent } from '../protocol.ts';
+import { Feed } from './feed.ts';
+import { gapText, historyLog, notice } from './notices.ts';
+import { byId as $, el, hideDetails, rowEvents, showDetails } from './render.ts';
+import { toast } from './toasts.ts';
 
-const TYPES = ['query_route', 'model_state', 'cgrag', 'cache', 'error', 'performance'];
-const SEVERITIES = ['info', 'warning', 'error'];
+type TransportName = 'sse' | 'ws';
 
-const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const params = new URLSearchParams(location.search);
 
 /** Types and severities switched off. */
-const off = { types: new Set(), severities: new Set() };
+const off = { types: new Set<string>(), severities: new Set<string>() };
 let query = '';
 let received = 0;
-let lastId = /** @type {string | null} */ (null);
+let lastId: string | null = null;
 
-const match = (/** @type {any} */ e, /** @type {string} */ lc) =>
-  !off.types.has(e.type) && !off.severities.has(e.severity) && (query === '' || lc.includes(query));
+const match = (e: GatewayEvent, lc: string) => !off.types.has(e.type) && !off.severities.has(e.severity) && (query === '' || lc.includes(query));
 
 const feed = new Feed($('feed'), { maxRows: 500, maxStore: 10_000, onFlush: paint });
 const history = new Feed($('history'), { maxRows: 1000, maxStore: 1000, onFlush: paint });
 
 // ---- toggles and search ---------------------------------------------------
 
-/** @param {HTMLElement} box @param {string} value @param {Set<string>} set @param {string} kind */
-function chip(box, value, set, kind) {
+function chip(box: HTMLElement, value: string, set: Set<string>, kind: string): void {
   const label = el('label', `chip chip-${kind}`);
   label.dataset.value = value;
-  const input = /** @type {HTMLInputElement} */ (el('input', ''));
+  const input = el('input', '');
   input.type = 'checkbox';
   input.checked = !set.has(value);
   input.name = `${kind}-${value}`;
@@ -48,25 +48,25 @@ function chip(box, value, set, kind) {
   box.append(label);
 }
 
-const knownTypes = new Set();
-function ensureType(/** @type {string} */ t) {
+const knownTypes = new Set<string>();
+function ensureType(t: string): void {
   if (knownTypes.has(t)) return;
   knownTypes.add(t);
   chip($('types'), t, off.types, 'type');
 }
-TYPES.forEach(ensureType);
+BUILTIN_TYPES.forEach(ensureType);
 for (const s of SEVERITIES) chip($('severities'), s, off.severities, 'severity');
 
-function refilter() {
+function refilter(): void {
   feed.setFilter(match);
   history.setFilter(match);
 }
 
 let searchTimer = 0;
-$('search').addEventListener('input', (ev) => {
+$<HTMLInputElement>('search').addEventListener('input', (ev) => {
   clearTimeout(searchTimer);
   searchTimer = window.setTimeout(() => {
-    query = /** @type {HTMLInputElement} */ (ev.target).value.trim().toLowerCase();
+    query = (ev.target as HTMLInputElement).value.trim().toLowerCase();
     refilter();
   }, 120);
 });
@@ -79,9 +79,9 @@ $('pause').addEventListener('click', () => {
   paint();
 });
 
-for (const tab of document.querySelectorAll('[role=tab]')) {
+for (const tab of document.querySelectorAll<HTMLElement>('[role=tab]')) {
   tab.addEventListener('click', () => {
-    const view = /** @type {HTMLElement} */ (tab).dataset.view;
+    const view = tab.dataset.view;
     for (const t of document.querySelectorAll('[role=tab]')) t.setAttribute('aria-selected', String(t === tab));
     $('view-live').hidden = view !== 'live';
     $('view-history').hidden = view !== 'history';
@@ -89,14 +89,14 @@ for (const tab of document.querySelectorAll('[role=tab]')) {
 }
 
 for (const list of [$('feed'), $('history')]) {
-  const open = (/** @type {Event} */ ev) => {
-    const row = /** @type {HTMLElement} */ (ev.target).closest('.row');
+  const open = (ev: Event) => {
+    const row = (ev.target as HTMLElement).closest('.row');
     const e = row && rowEvents.get(row);
     if (e) showDetails(e);
   };
   list.addEventListener('click', open);
   list.addEventListener('keydown', (ev) => {
-    if (/** @type {KeyboardEvent} */ (ev).key === 'Enter') open(ev);
+    if (ev.key === 'Enter') open(ev);
   });
 }
 $('details-close').addEventListener('click', hideDetails);
@@ -106,7 +106,7 @@ document.addEventListener('keydown', (ev) => {
 
 // ---- status line ------------------------------------------------------------
 
-function paint() {
+function paint(): void {
   $('cursor').textContent = lastId ?? '—';
   $('counts').textContent = `${received} received · ${feed.shown} shown`;
   $('history-count').textContent = String(history.held);
@@ -116,27 +116,21 @@ function paint() {
   pause.setAttribute('aria-pressed', String(feed.paused));
 }
 
-/** @param {string} state @param {any} d */
-function showState(state, d) {
-  const status = $('status');
-  status.dataset.state = state;
+function showState(state: ConnectionState, d: StateDetail): void {
+  $('status').dataset.state = state;
   $('status-text').textContent =
-    state === 'reconnecting' ? `reconnecting in ${(d.delayMs / 1000).toFixed(1)} s` : state === 'closed' && d.error ? `stopped: ${d.error.message}` : state;
+    state === 'reconnecting' ? `reconnecting in ${((d.delayMs ?? 0) / 1000).toFixed(1)} s` : state === 'closed' && d.error ? `stopped: ${d.error.message}` : state;
 }
 
 // ---- the subscription -------------------------------------------------------
 
-const select = /** @type {HTMLSelectElement} */ ($('transport'));
+const select = $<HTMLSelectElement>('transport');
 select.value = params.get('transport') === 'ws' ? 'ws' : 'sse';
 
-/** @type {EventgateClient} */
-let client;
-
-/** @param {'sse' | 'ws'} transport @param {string | undefined} from */
-function subscribe(transport, from) {
+function subscribe(transport: TransportName, from: string | undefined): EventgateClient {
   const replay = params.get('replay');
   const c = new EventgateClient({ transport, lastEventId: from, replay: replay !== null && /^\d+$/.test(replay) ? Number(replay) : undefined });
-  let resumedFrom = /** @type {string | null} */ (null);
+  let resumedFrom: string | null = null;
   c.on('*', (e, info) => {
     received++;
     lastId = e.id;
@@ -164,7 +158,7 @@ function subscribe(transport, from) {
   return c;
 }
 
-client = subscribe(/** @type {'sse' | 'ws'} */ (select.value), undefined);
+let client = subscribe(select.value as TransportName, undefined);
 
 select.addEventListener('change', () => {
   const from = client.lastEventId ?? undefined;
@@ -172,7 +166,7 @@ select.addEventListener('change', () => {
   const url = new URL(location.href);
   url.searchParams.set('transport', select.value);
   window.history.replaceState(null, '', url);
-  client = subscribe(/** @type {'sse' | 'ws'} */ (select.value), from);
+  client = subscribe(select.value as TransportName, from);
 });
 
 paint();

@@ -1,0 +1,100 @@
+/**
+ * The client's public types: its options, states, errors and the notices it
+ * hands to handlers. The wire shapes themselves are the protocol's.
+ */
+import type {
+  Control,
+  DroppedControl,
+  Filter,
+  GapControl,
+  OverflowControl,
+  ReadyControl,
+  ShutdownControl,
+} from '../protocol.ts';
+
+export type {
+  AnyEvent,
+  BuiltinEvents,
+  CacheMetadata,
+  CgragMetadata,
+  ErrorMetadata,
+  Filter,
+  GatewayEvent,
+  ModelStateMetadata,
+  PerformanceMetadata,
+  QueryRouteMetadata,
+  Severity,
+} from '../protocol.ts';
+
+export type GapNotice = GapControl;
+export type DroppedNotice = DroppedControl;
+export type OverflowNotice = OverflowControl;
+export type ShutdownNotice = ShutdownControl;
+export type ReadyNotice = ReadyControl;
+/** Every control message, as the gateway sent it (WebSocket also has `ack`, `error` and `pong`). */
+export type ControlMessage = Control;
+
+export interface EventInfo {
+  /** True for events replayed from history (before `ready`), false for live ones. */
+  replayed: boolean;
+}
+
+/** A problem the client reports: a refusal by the gateway (`status`, `field`), an unexpected close, a dead socket, a storage failure. */
+export interface ClientError {
+  error: string;
+  message: string;
+  status?: number;
+  field?: string;
+  code?: number;
+}
+
+/**
+ * `connecting`: a connection is being opened. `replaying`: it is open and
+ * history is being replayed. `live`: the gateway said `ready`.
+ * `reconnecting`: waiting `delayMs` before the next attempt. `closed`:
+ * close() was called, or the gateway refused the request itself (400, 401,
+ * 403, 404: `error` says why). `idle`: created with `connect: false`.
+ */
+export type ConnectionState = 'idle' | 'connecting' | 'replaying' | 'live' | 'reconnecting' | 'closed';
+
+export interface StateDetail {
+  attempt?: number;
+  delayMs?: number;
+  lastEventId?: string | null;
+  replayed?: number;
+  head?: string | null;
+  error?: ClientError;
+}
+
+/** What the client needs of a Storage (sessionStorage, localStorage). */
+export interface CursorStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+export interface ClientOptions<T extends string = string> {
+  /** The gateway's base URL. Default: this page's origin. */
+  url?: string | URL;
+  /** Default `sse`. */
+  transport?: 'sse' | 'ws';
+  filter?: Filter<T>;
+  /** Events replayed on a first connection without a cursor (`replay=N`). Default: the gateway's REPLAY_DEFAULT. */
+  replay?: number;
+  /** The gateway's slow-consumer policy for this subscription. Default: the gateway's OVERFLOW_POLICY. */
+  onOverflow?: 'disconnect' | 'drop';
+  /** Resume after this cursor. Default: the one in `storage`, if any. */
+  lastEventId?: string;
+  /** Where the last cursor is saved after every event, so that the first connection after a page reload resumes (e.g. sessionStorage). */
+  storage?: CursorStorage;
+  /** Default `eventgate:last-event-id`. */
+  storageKey?: string;
+  /** Reconnect delays: `initialMs * 2^attempt`, at most `maxMs`, each jittered to between half and all of it. Default 500 and 30000. */
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** WebSocket only: a `{"op":"ping"}` every this many ms; no answer by the next one reconnects. 0 turns it off. Default 25000. */
+  pingMs?: number;
+  /** Default true: connect at once. */
+  connect?: boolean;
+}
+
+/** Unsubscribes the handler it was returned for. */
+export type Off = () => void;
