@@ -6,6 +6,9 @@
  * counts as loopback, no WebSocket), which is what `gateway.app.request()`
  * in a test wants. The heartbeat timer is the default interval: a runtime
  * that needs its own (`every`, Workers) builds its gateway with it instead.
+ * What the app takes from its runtime when it is built (`name`, `ws`,
+ * `asset`, `upgradeWebSocket`) is given here as getters and functions that
+ * look the bound runtime up at each use.
  */
 import type { MiddlewareHandler } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
@@ -46,15 +49,21 @@ export function runtimeSlot(): RuntimeSlot {
     get onConnectionClose() {
       return bound?.onConnectionClose;
     },
-    get ws() {
-      return bound?.ws;
+    // The app reads `ws` and `asset` once, when it is built: these delegate at each call.
+    ws: {
+      get backpressure() {
+        return bound?.ws?.backpressure ?? false;
+      },
+      sendBatch(ws, messages) {
+        const send = bound?.ws?.sendBatch;
+        if (send) return send(ws, messages);
+        for (const m of messages) ws.send(m);
+      },
     },
     get readBody() {
       return bound?.readBody;
     },
-    get asset() {
-      return bound?.asset;
-    },
+    asset: (path) => bound?.asset?.(path),
   };
   return {
     adapter,
