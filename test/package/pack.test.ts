@@ -7,8 +7,7 @@
  * The build and the install happen once, shared by every case.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,7 +60,14 @@ async function start(cmd: string, args: string[], opts: { cwd?: string; url?: st
 }
 
 /** What a subscriber sees: one event published to `base` arrives on SSE and, when `ws` is given, on a WebSocket. */
-async function deliversOneEvent(base: string, opts: { ws?: boolean } = {}): Promise<void> {
+async function deliversOneEvent(base: string, opts: { ws?: boolean; runtime?: string } = {}): Promise<void> {
+  if (opts.runtime) {
+    // The gateway learnt the runtime that serves it: stats name it, and the live page is served.
+    expect((await (await fetch(`${base}/api/events/stats`)).json()).runtime).toBe(opts.runtime);
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script');
+  }
   const sse = await SseReader.open(`${base}/api/events/stream?replay=0`);
   expect(sse.status).toBe(200);
   await sse.until((r) => r.messages.some((m) => m.event === 'ready'), 5000, 'SSE ready');
@@ -114,13 +120,13 @@ describe('the npm package', () => {
 
   it('is imported and served on Node 20 with eventgate/node', async () => {
     const { url } = await start('node', ['serve-node.mjs']);
-    await deliversOneEvent(url, { ws: true });
+    await deliversOneEvent(url, { ws: true, runtime: 'node' });
   });
 
   it('runs as `npx eventgate --port N`, delivering over SSE and WebSocket', async () => {
     const port = await freePort();
     const { url, output } = await start('npx', ['--no', '--', 'eventgate', '--port', String(port), '--host', '127.0.0.1'], { url: `http://127.0.0.1:${port}` });
-    await deliversOneEvent(url, { ws: true });
+    await deliversOneEvent(url, { ws: true, runtime: 'node' });
     expect(output()).toContain(`listening on http://127.0.0.1:${port}`);
   });
 
@@ -180,7 +186,6 @@ describe('the npm package', () => {
     const exportsMap = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')).exports as Record<string, { types?: string }>;
     const queue = Object.values(exportsMap).flatMap((e) => (typeof e === 'object' && e.types ? [path.join(pkgDir, e.types)] : []));
     const seen = new Set<string>();
-    const resolver = createRequire(path.join(project, 'consumer.ts'));
     while (queue.length) {
       const file = queue.pop()!;
       if (seen.has(file)) continue;
@@ -190,7 +195,7 @@ describe('the npm package', () => {
         if (spec.startsWith('.')) queue.push(path.resolve(path.dirname(file), spec.replace(/\.js$/, '.d.ts')));
         else if (!spec.startsWith('node:') && spec !== 'ioredis') {
           const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
-          expect(() => resolver.resolve(`${pkg}/package.json`), `${path.relative(pkgDir, file)} imports ${spec}`).not.toThrow();
+          expect(existsSync(path.join(project, 'node_modules', pkg, 'package.json')), `${path.relative(pkgDir, file)} imports ${spec}`).toBe(true);
         }
       }
     }
@@ -209,12 +214,12 @@ describe('the npm package', () => {
 
   it('is imported and served on Bun with eventgate/bun', async () => {
     const { url } = await start(path.join(BIN, 'bun'), ['serve-bun.mjs']);
-    await deliversOneEvent(url, { ws: true });
+    await deliversOneEvent(url, { ws: true, runtime: 'bun' });
   });
 
   it('is imported and served on Deno with eventgate/deno', async () => {
     const { url } = await start(path.join(BIN, 'deno'), ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--node-modules-dir=manual', '--cached-only', 'serve-deno.mjs']);
-    await deliversOneEvent(url, { ws: true });
+    await deliversOneEvent(url, { ws: true, runtime: 'deno' });
   });
 
   it('attaches to an Express 5 server under /events, streaming while Express still answers its own routes and upgrades', async () => {
