@@ -47,3 +47,5 @@ export { BackendUnavailableError, type Backend, type HistoryWindow, type StreamB
 export { MemoryBackend } from './backends/memory.ts';
 export type { RuntimeAdapter } from './core/runtime.ts';
 export { defineConfig, type EventgateConfig, type EventTypeDefinition } from './eventgate-config.ts';
+export { clientAddress, isLoopbackClient, parseTrustProxy, type PeerTrust, type TrustedProxies } from './core/peer.ts';
+export type { ListenAddress } from './core/origin.ts';

@@ -165,11 +165,34 @@ export interface ReadyControl {
   head: string | null;
 }
 
-/** WebSocket only: an op was applied. */
+/**
+ * WebSocket only: an op was applied. A filter op's ack echoes the filter as
+ * the gateway read it when that is at most ACK_FILTER_ECHO_BYTES of JSON; a
+ * larger filter is acknowledged by its size (`filter_bytes`) instead, so an
+ * answer is never as large as what a client sent.
+ */
 export interface AckControl {
   control: 'ack';
   op: string;
   filter?: Filter;
+  filter_bytes?: number;
+}
+
+/** Longest filter (JSON text) an ack echoes. */
+export const ACK_FILTER_ECHO_BYTES = 1024;
+
+/**
+ * The store could not serve the history a new subscriber asked for: the
+ * stream ends (WebSocket: close 1013), and the client reconnects with the
+ * same Last-Event-ID after `retry_ms` to get its replay then. Nothing was
+ * delivered to it, so nothing is lost.
+ */
+export interface UnavailableControl {
+  control: 'unavailable';
+  /** The cursor to reconnect with (what was asked), or null when none was. */
+  last_event_id: string | null;
+  retry_ms: number;
+  message: string;
 }
 
 /** WebSocket only: an op was refused; the subscription is as it was. */
@@ -185,11 +208,20 @@ export interface PongControl {
   control: 'pong';
 }
 
-export type Control = GapControl | DroppedControl | OverflowControl | ShutdownControl | ReadyControl | AckControl | ErrorControl | PongControl;
+export type Control =
+  | GapControl
+  | DroppedControl
+  | OverflowControl
+  | ShutdownControl
+  | UnavailableControl
+  | ReadyControl
+  | AckControl
+  | ErrorControl
+  | PongControl;
 export type ControlName = Control['control'];
 
 /** Control messages that SSE sends as named events (`event: gap`). */
-export const SSE_CONTROLS = ['gap', 'dropped', 'overflow', 'shutdown', 'ready'] as const satisfies readonly ControlName[];
+export const SSE_CONTROLS = ['gap', 'dropped', 'overflow', 'shutdown', 'unavailable', 'ready'] as const satisfies readonly ControlName[];
 
 // ---- ops (WebSocket client → gateway) ---------------------------------------
 

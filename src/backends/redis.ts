@@ -14,14 +14,13 @@
  * with the connection is looked up once Redis answers (redis/settle.ts), so
  * the publisher learns whether it was stored.
  */
-import { Redis, type RedisOptions } from 'ioredis';
 import { formatCursor, newEpoch } from '../core/cursor.ts';
 import { Envelope, type NewEvent } from '../core/event.ts';
 import type { Logger } from '../core/logger.ts';
 import { BackendUnavailableError, type Backend, type BackendHealth, type EventSink, type HistoryWindow, type OpenHooks } from '../core/store.ts';
-import { decodeEntry } from './redis/decode.ts';
+import { connect, redact, type Scripted } from './redis/connect.ts';
+import { RedisHistory } from './redis/history.ts';
 import { parseAppendReply, parseReadReply, type ReadReply } from './redis/reply.ts';
-import { APPEND_LUA, READ_LUA } from './redis/scripts.ts';
 import { findBatch, type Settled } from './redis/settle.ts';
 import { RedisTail } from './redis/tail.ts';
 
@@ -39,22 +38,6 @@ export interface RedisBackendOptions {
   commandTimeoutMs?: number;
 }
 
-type Scripted = Redis & {
-  egAppend(...args: (string | number)[]): Promise<unknown>;
-  egRead(...args: (string | number)[]): Promise<unknown>;
-};
-
-/** The URL without its password, for logs. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'redis';
-  }
-}
-
 export class RedisBackend implements Backend {
   readonly kind = 'redis';
   readonly #o: Required<Omit<RedisBackendOptions, 'logger'>>;
@@ -63,10 +46,11 @@ export class RedisBackend implements Backend {
   readonly #stream: string;
   #cmd: Scripted | undefined;
   #reader: Scripted | undefined;
+  #historyConn: Scripted | undefined;
+  #history: RedisHistory | undefined;
   #tail: RedisTail | undefined;
   #win: HistoryWindow = { epoch: '', oldest: null, head: 0 };
-  #lastError = '';
-  #closed = false;
+  readonly #state = { lastError: '', closed: false };
   /** Stream entries skipped because they were not valid events. */
   malformed = 0;
 
@@ -83,38 +67,27 @@ export class RedisBackend implements Backend {
   }
 
   #connect(role: string, commandTimeout: number): Scripted {
-    const opts: RedisOptions = {
-      connectionName: `eventgate-${role}`,
-      // A publish must fail now rather than wait in a queue, and a batch whose
-      // answer was lost must not be sent a second time.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      commandTimeout,
-      retryStrategy: (times) => Math.min(1000, 50 * 2 ** Math.min(times, 6)) + Math.floor(Math.random() * 100),
-    };
-    const conn = new Redis(this.#o.url, opts) as Scripted;
-    conn.defineCommand('egAppend', { numberOfKeys: 2, lua: APPEND_LUA });
-    conn.defineCommand('egRead', { numberOfKeys: 2, lua: READ_LUA });
-    conn.on('error', (err: Error) => {
-      if (err.message === this.#lastError || this.#closed) return;
-      this.#lastError = err.message;
-      this.#log('warn', `redis (${role}): ${err.message}; reconnecting`);
-    });
-    conn.on('ready', () => {
-      if (this.#lastError) this.#log('info', `redis (${role}): connected to ${redact(this.#o.url)}`);
-      this.#lastError = '';
-    });
-    return conn;
+    return connect({ url: this.#o.url, role, commandTimeout, log: this.#log, state: this.#state });
   }
 
   async open(sink: EventSink, hooks: OpenHooks = {}): Promise<void> {
     this.#cmd = this.#connect('commands', this.#o.commandTimeoutMs);
     this.#reader = this.#connect('tail', this.#o.blockMs + this.#o.commandTimeoutMs);
+    this.#historyConn = this.#connect('history', this.#o.commandTimeoutMs);
+    this.#history = new RedisHistory({
+      conn: () => this.#ready(this.#historyConn),
+      meta: this.#meta,
+      stream: this.#stream,
+      onReply: (r) => {
+        if (r.epoch !== this.#win.epoch) throw this.#otherEpoch(r.epoch);
+        this.#advance(r.head, r.oldest);
+      },
+      onMalformed: (offset, why) => this.#malformed(offset, why),
+    });
     // Until Redis answers the gateway does not start: there is no stream to serve.
     let first: ReadReply | undefined;
     for (let attempt = 0; !first; attempt++) {
-      if (this.#closed) throw new Error('eventgate: Redis backend closed while opening');
+      if (this.#state.closed) throw new Error('eventgate: Redis backend closed while opening');
       try {
         if (this.#cmd.status !== 'ready') await new Promise((r) => setTimeout(r, 100));
         else first = parseReadReply(await this.#cmd.egRead(this.#meta, this.#stream, newEpoch(), 'window', '0', '0'));
@@ -144,16 +117,18 @@ export class RedisBackend implements Backend {
         this.#log('warn', b.reason === 'unknown_epoch' ? `redis: the stream was replaced (new epoch ${this.#win.epoch}); history before it is lost` : `redis: ${b.missed} events were trimmed before this instance read them`);
         hooks.onBreak?.(b);
       },
-      onMalformed: (offset, why) => {
-        this.malformed++;
-        this.#log('error', `redis: skipped malformed stream entry${offset === null ? '' : ` at offset ${offset}`}: ${why}`);
-      },
+      onMalformed: (offset, why) => this.#malformed(offset, why),
       onState: (ok, err) => {
         if (!ok) this.#log('warn', 'redis: live delivery paused, will resume from where it stopped', err);
         else this.#log('info', `redis: live delivery resumed after ${this.#win.epoch}-${this.#tail?.last ?? 0}`);
       },
     });
     this.#tail.start();
+  }
+
+  #malformed(offset: number | null, why: string): void {
+    this.malformed++;
+    this.#log('error', `redis: skipped malformed stream entry${offset === null ? '' : ` at offset ${offset}`}: ${why}`);
   }
 
   /** Moves the cached window forward (the head only grows within an epoch). */
@@ -177,11 +152,10 @@ export class RedisBackend implements Backend {
     if (id !== undefined) await this.#cmd?.client('UNBLOCK', id).catch(() => {});
   }
 
-  #ready(): Scripted {
-    const cmd = this.#cmd;
-    if (!cmd || this.#closed) throw new BackendUnavailableError('the Redis backend is not open');
-    if (cmd.status !== 'ready') throw new BackendUnavailableError(`Redis is unreachable (${this.#lastError || cmd.status})`);
-    return cmd;
+  #ready(conn = this.#cmd): Scripted {
+    if (!conn || this.#state.closed) throw new BackendUnavailableError('the Redis backend is not open');
+    if (conn.status !== 'ready') throw new BackendUnavailableError(`Redis is unreachable (${this.#state.lastError || conn.status})`);
+    return conn;
   }
 
   async append(events: NewEvent[]): Promise<Envelope[]> {
@@ -230,7 +204,7 @@ export class RedisBackend implements Backend {
   /** Waits (at most the command timeout) for Redis to answer again, then looks for the batch. */
   async #settle(token: string, headBefore: number): Promise<Settled> {
     const deadline = Date.now() + this.#o.commandTimeoutMs;
-    while (!this.#closed && Date.now() < deadline) {
+    while (!this.#state.closed && Date.now() < deadline) {
       const cmd = this.#cmd!;
       if (cmd.status === 'ready') {
         try {
@@ -244,59 +218,14 @@ export class RedisBackend implements Backend {
     return { stored: 'unknown' };
   }
 
-  async #read(mode: 'after' | 'before' | 'window', bound: number, count: number): Promise<ReadReply> {
-    const cmd = this.#ready();
-    let r: ReadReply;
-    try {
-      r = parseReadReply(await cmd.egRead(this.#meta, this.#stream, newEpoch(), mode, String(bound), String(count)));
-    } catch (err) {
-      throw new BackendUnavailableError(`Redis could not serve history (${(err as Error).message})`);
-    }
-    if (r.epoch !== this.#win.epoch) throw this.#otherEpoch(r.epoch);
-    this.#advance(r.head, r.oldest);
-    return r;
-  }
-
-  #decode(r: ReadReply, into: (env: Envelope) => void): void {
-    for (const raw of r.entries) {
-      const d = decodeEntry(raw, r.epoch);
-      if (d.kind === 'ok') into(d.env);
-      else {
-        this.malformed++;
-        this.#log('error', `redis: skipped malformed stream entry${d.offset === null ? '' : ` at offset ${d.offset}`}: ${d.kind === 'malformed' ? d.why : 'id of another epoch'}`);
-      }
-    }
-  }
-
-  #windowOf(r: ReadReply): HistoryWindow {
-    return { epoch: r.epoch, head: r.head, oldest: r.oldest };
-  }
-
   async readAfter(after: number, limit: number): Promise<{ events: Envelope[]; window: HistoryWindow }> {
-    const r = await this.#read(limit > 0 ? 'after' : 'window', Math.max(0, after), limit);
-    const events: Envelope[] = [];
-    this.#decode(r, (env) => events.push(env));
-    return { events, window: this.#windowOf(r) };
+    if (!this.#history) throw new BackendUnavailableError('the Redis backend is not open');
+    return this.#history.after(after, limit);
   }
 
   async readLatest(limit: number, match: (e: Envelope) => boolean): Promise<{ events: Envelope[]; window: HistoryWindow }> {
-    let r: ReadReply | undefined;
-    const events: Envelope[] = [];
-    let bound = 0;
-    while (events.length < limit) {
-      const page = Math.min(1000, Math.max(100, 2 * (limit - events.length)));
-      r = await this.#read('before', bound, page);
-      this.#decode(r, (env) => {
-        if (events.length < limit && match(env)) events.push(env);
-      });
-      const lastRaw = r.entries[r.entries.length - 1];
-      if (r.entries.length < page || !lastRaw) break;
-      bound = Number(String(lastRaw[0]).split('-')[0]);
-      if (!(bound > 1)) break;
-    }
-    r ??= await this.#read('window', 0, 0);
-    events.reverse();
-    return { events, window: this.#windowOf(r) };
+    if (!this.#history) throw new BackendUnavailableError('the Redis backend is not open');
+    return this.#history.latest(limit, match);
   }
 
   window(): HistoryWindow {
@@ -306,16 +235,17 @@ export class RedisBackend implements Backend {
   health(): BackendHealth {
     const cmd = this.#cmd;
     if (!cmd || !this.#tail) return { ok: false, backend: this.kind, detail: 'connecting to Redis' };
-    if (cmd.status !== 'ready') return { ok: false, backend: this.kind, detail: `Redis is unreachable (${this.#lastError || cmd.status})` };
+    if (cmd.status !== 'ready') return { ok: false, backend: this.kind, detail: `Redis is unreachable (${this.#state.lastError || cmd.status})` };
     if (!this.#tail.healthy) return { ok: false, backend: this.kind, detail: 'live delivery from Redis is reconnecting' };
     return this.malformed ? { ok: true, backend: this.kind, detail: `${this.malformed} malformed stream entries skipped` } : { ok: true, backend: this.kind };
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#state.closed) return;
+    this.#state.closed = true;
     const stopping = this.#tail?.stop();
     this.#reader?.disconnect();
+    this.#historyConn?.disconnect();
     await stopping;
     await this.#cmd?.quit().catch(() => this.#cmd?.disconnect());
   }

@@ -8,6 +8,8 @@ import type { Bus } from './bus.ts';
 import type { GatewayConfig } from './config.ts';
 import { jsonError } from './http-error.ts';
 import type { Logger } from './logger.ts';
+import type { GatewaySite } from './origin.ts';
+import type { PeerTrust } from './peer.ts';
 import type { EventRegistry } from './registry.ts';
 import type { RuntimeAdapter } from './runtime.ts';
 import { originGuard, subscriptionGuard, type GuardEnv } from './routes/guards.ts';
@@ -25,6 +27,8 @@ export interface AppDeps {
   bus: Bus;
   registry: EventRegistry;
   runtime: RuntimeAdapter;
+  /** The gateway's own origins and whether it listens on loopback alone (PUBLIC_URL and the server starter's report). */
+  site: GatewaySite;
   log: Logger;
   startedAt: number;
   /** Resolves once the store is open. */
@@ -37,7 +41,9 @@ export function createApp(deps: AppDeps): Hono<any> {
   const app = new Hono<GuardEnv>();
   const { config, bus, registry, runtime } = deps;
   const knownTypes = () => registry.types;
-  const origin = originGuard(config.allowedOrigins);
+  /** How every route judges the client: the runtime's peer address and TRUST_PROXY (peer.ts). */
+  const peers: PeerTrust = { remoteAddress: (c) => runtime.remoteAddress(c), trustProxy: config.trustProxy };
+  const origin = originGuard({ allowedOrigins: config.allowedOrigins, site: deps.site, peers });
   const subscription = subscriptionGuard({
     draining: deps.draining,
     subscriberCount: () => bus.subscriberCount,
@@ -71,6 +77,7 @@ export function createApp(deps: AppDeps): Hono<any> {
       config,
       registry,
       runtime,
+      peers,
       log: deps.log,
       publish: (events) => bus.publish(events),
       rejected: (_reason, count) => {
@@ -85,6 +92,7 @@ export function createApp(deps: AppDeps): Hono<any> {
   const upgrade = runtime.upgradeWebSocket;
   if (upgrade) {
     const session = { bus, knownTypes, maxWsMessageBytes: config.maxWsMessageBytes, ws: runtime.ws };
+    runtime.ws?.sessions?.((spec) => wsSession(session, spec));
     app.get(
       '/ws/events',
       origin,

@@ -2,19 +2,25 @@
  * The bus: takes validated events to the backend, and fans every stored
  * event out to the subscribers whose filter matches. Subscribers with equal
  * filters share one group, so a publish tests each distinct filter once.
+ * Everything about one subscriber (its queue, its replay state, the live
+ * events held while it replays) is the subscriber's own.
  *
  * Replay never races live delivery: a new subscriber is registered first
- * (live events are held aside for it), history after its cursor is read and
- * queued, then the held events newer than the last replayed one follow.
+ * (it holds live events aside itself), history after its cursor is read and
+ * queued page by page, then the held events newer than the last replayed
+ * one follow. At most `replaySlots` pages of history are read at once. A replay
+ * whose read fails ends its subscriber with an `unavailable` signal: the
+ * client reconnects with the same cursor and loses nothing.
  */
 import type { Backend, StreamBreak } from './store.ts';
 import type { Codec } from './codec.ts';
-import { HEARTBEAT, type Control } from './control.ts';
+import { HEARTBEAT, type Control, type GapControl } from './control.ts';
 import { formatCursor } from './cursor.ts';
-import { readReplay } from './replay.ts';
+import { replay } from './replay.ts';
+import { ReplayGate } from './replay-gate.ts';
 import type { Envelope, NewEvent } from './event.ts';
-import { compileFilter, filterKey, type Filter } from './filter.ts';
-import { Subscriber, type EndReason, type OverflowPolicy, type QueueLimits, type Transport } from './subscriber.ts';
+import { compileFilter, type Filter } from './filter.ts';
+import { Subscriber, type EndReason, type OverflowPolicy, type QueueLimits, type SubscriberCounters, type Transport } from './subscriber.ts';
 
 /** Runs `fn` after the I/O callbacks of this event-loop turn (setImmediate where there is one). */
 const defer: (fn: () => void) => void =
@@ -30,6 +36,12 @@ export interface BusOptions {
   replayDefault: number;
   /** Upper bound on any replay (the history size). */
   replayMax: number;
+  /** Pages of history read at once by all replays together; the others wait their turn. Default 2. */
+  replaySlots?: number;
+  /** History entries read per page of a replay. Default 128. */
+  replayPage?: number;
+  /** How long a client whose replay failed is told to wait before reconnecting (jittered up to twice that). Default 2000. */
+  unavailableRetryMs?: number;
   /** Called with problems the bus cannot hand to a caller. */
   onError?: (err: unknown, where: string) => void;
 }
@@ -39,7 +51,7 @@ export interface SubscribeOptions<T> {
   filter: Filter;
   policy: OverflowPolicy;
   codec: Codec<T>;
-  /** Resume after this cursor (Last-Event-ID). */
+  /** Resume after this cursor (Last-Event-ID, as the client sent it). */
   cursor?: string | null;
   /** Without a cursor: how many recent matching events to replay. */
   replay?: number;
@@ -70,12 +82,9 @@ export class Bus {
   readonly #o: BusOptions;
   readonly #groups = new Map<string, Group>();
   readonly #subs = new Map<number, Subscriber<any>>();
-  /** Live events held for subscribers still replaying. */
-  readonly #held = new Map<Subscriber<any>, Envelope[]>();
+  readonly #gate: ReplayGate;
   #nextId = 1;
   #running = false;
-  /** Breaks in live delivery so far (a replay that saw one starts over). */
-  #breaks = 0;
   readonly counters: BusCounters = {
     published: 0,
     delivered: 0,
@@ -86,14 +95,29 @@ export class Bus {
     publish_rejected: 0,
     subscribers_total: 0,
   };
+  /** What every subscriber reports its deliveries and losses to. */
+  readonly #subCounters: SubscriberCounters = {
+    delivered: (n) => void (this.counters.delivered += n),
+    dropped: (n) => void (this.counters.dropped += n),
+    overflowed: (lost) => {
+      this.counters.slow_disconnects++;
+      this.counters.overflow_discarded += lost;
+    },
+  };
 
   constructor(backend: Backend, o: BusOptions) {
     this.backend = backend;
     this.#o = o;
+    this.#gate = new ReplayGate(o.replaySlots ?? 2);
   }
 
   get running(): boolean {
     return this.#running;
+  }
+
+  /** Replay reads of history in flight now, and waiting for a slot. */
+  get replays(): { running: number; waiting: number } {
+    return { running: this.#gate.running, waiting: this.#gate.waiting };
   }
 
   async start(): Promise<void> {
@@ -116,20 +140,11 @@ export class Bus {
   #deliver(envs: Envelope[]): void {
     const now = Date.now();
     const dirty = this.#dirty;
-    const held = this.#held;
-    const anyHeld = held.size > 0;
     for (const group of this.#groups.values()) {
       for (let i = 0; i < envs.length; i++) {
         const env = envs[i]!;
         if (!group.match(env.event)) continue;
-        for (const sub of group.subs) {
-          const h = anyHeld ? held.get(sub) : undefined;
-          if (h) h.push(env);
-          else if (sub.push(env, now) && !sub.flushQueued) {
-            sub.flushQueued = true;
-            dirty.push(sub);
-          }
-        }
+        for (const sub of group.subs) if (sub.push(env, now)) dirty.push(sub);
       }
     }
     if (dirty.length > 0 && !this.#flushScheduled) {
@@ -142,7 +157,8 @@ export class Bus {
    * Subscribers waiting for data get what was queued for them once per turn
    * of the event loop, not once per publish: publishes read in the same turn
    * (several publish requests, a backend read of many entries) reach each
-   * subscriber as one chunk, so one socket write.
+   * subscriber as one chunk, so one socket write. A subscriber asks to be
+   * flushed (push returns true) at most once until it is.
    */
   #dirty: Subscriber<any>[] = [];
   #flushScheduled = false;
@@ -150,33 +166,17 @@ export class Bus {
     this.#flushScheduled = false;
     const dirty = this.#dirty;
     this.#dirty = [];
-    for (let i = 0; i < dirty.length; i++) {
-      const sub = dirty[i]!;
-      sub.flushQueued = false;
-      sub.flush();
-    }
+    for (let i = 0; i < dirty.length; i++) dirty[i]!.flush();
   };
 
-  /**
-   * Live delivery skipped (a shared store lost or trimmed what this instance
-   * had not delivered yet): every live subscriber is told with a gap, and
-   * replays in flight start over. A new epoch restarts offsets.
-   */
+  /** Live delivery skipped (a shared store lost or trimmed what this instance had not delivered yet): every subscriber is told, in order. */
   #onBreak(b: StreamBreak): void {
-    this.#breaks++;
-    const now = Date.now();
     const message =
       b.reason === 'unknown_epoch'
         ? 'the shared store lost its history (flushed or replaced); events after requested may be lost, and cursors now carry a new epoch'
         : `the shared store trimmed ${b.missed ?? 'some'} events before this gateway could deliver them`;
-    for (const sub of this.#subs.values()) {
-      if (this.#held.has(sub)) {
-        this.#held.set(sub, []);
-        continue;
-      }
-      sub.control({ control: 'gap', requested: b.after ?? '', reason: b.reason, resume_from: b.resume_from, missed: b.missed, message }, now);
-      if (b.reason === 'unknown_epoch') sub.lastQueuedOffset = -1;
-    }
+    const gap: GapControl = { control: 'gap', requested: b.after ?? '', reason: b.reason, resume_from: b.resume_from, missed: b.missed, message };
+    for (const sub of this.#subs.values()) sub.streamBreak(gap);
   }
 
   get subscriberCount(): number {
@@ -196,97 +196,84 @@ export class Bus {
       policy: o.policy,
       limits: this.#o.limits,
       codec: o.codec,
+      counters: this.#subCounters,
       overflowGraceMs: this.#o.overflowGraceMs,
       maxChunkItems: 4096,
       initial: o.initial,
       onEnd: (s, reason) => {
-        this.#remove(s, reason);
+        this.#remove(s);
         o.onEnd?.(reason);
       },
     });
-    sub.onDelivered = (n) => {
-      this.counters.delivered += n;
-    };
-    sub.setCounters(
-      (_s, lost) => {
-        this.counters.slow_disconnects++;
-        this.counters.overflow_discarded += lost;
-      },
-      (_s, lost) => {
-        this.counters.dropped += lost;
-      },
-    );
     this.counters.subscribers_total++;
     this.#subs.set(sub.id, sub);
-    this.#held.set(sub, []);
     this.#join(sub);
     void this.#replay(sub, o.cursor ?? null, o.replay ?? this.#o.replayDefault);
     return sub;
   }
 
-  /** Changes a live subscriber's filter; applies to events published from now on. */
-  setFilter(sub: Subscriber<any>, filter: Filter): void {
-    this.#leave(sub);
-    sub.filter = filter;
-    this.#join(sub);
+  /**
+   * Changes a live subscriber's filter; applies to events published from now
+   * on. Returns the cursor of the head at the change (null when empty).
+   */
+  setFilter(sub: Subscriber<any>, filter: Filter): string | null {
+    if (this.#subs.has(sub.id)) {
+      this.#leave(sub);
+      sub.setFilter(filter);
+      this.#join(sub);
+    }
+    const w = this.backend.window();
+    return w.head > 0 ? formatCursor(w.epoch, w.head) : null;
   }
 
   #join(sub: Subscriber<any>): void {
-    const key = filterKey(sub.filter);
+    const key = sub.filterKey;
     let g = this.#groups.get(key);
     if (!g) this.#groups.set(key, (g = { match: compileFilter(sub.filter), subs: new Set() }));
     g.subs.add(sub);
-    sub.groupKey = key;
   }
 
   #leave(sub: Subscriber<any>): void {
-    const g = this.#groups.get(sub.groupKey);
+    const key = sub.filterKey;
+    const g = this.#groups.get(key);
     if (!g) return;
     g.subs.delete(sub);
-    if (g.subs.size === 0) this.#groups.delete(sub.groupKey);
+    if (g.subs.size === 0) this.#groups.delete(key);
   }
 
-  #remove(sub: Subscriber<any>, _reason: EndReason): void {
+  #remove(sub: Subscriber<any>): void {
     if (!this.#subs.delete(sub.id)) return;
-    this.#held.delete(sub);
     this.#leave(sub);
   }
 
-  async #replay(sub: Subscriber<any>, cursorText: string | null, replayN: number): Promise<void> {
-    const match = compileFilter(sub.filter);
-    let attempt = 0;
-    for (;;) {
+  async #replay(sub: Subscriber<any>, cursor: string | null, latest: number): Promise<void> {
+    try {
+      const match = compileFilter(sub.filter);
+      const gate = this.#gate;
+      const { replayed, window } = await replay(
+        this.backend,
+        { cursor, latest, max: this.#o.replayMax, page: this.#o.replayPage ?? 128, match: (e) => match(e.event), gate: (read) => gate.run(read) },
+        {
+          gap: (g) => sub.control(g),
+          event: (env) => sub.pushReplay(env),
+          page: () => sub.flush(),
+          get stopped() {
+            return sub.ended;
+          },
+        },
+      );
       if (sub.ended) return;
-      try {
-        const breaks = this.#breaks;
-        const { events, gap, window } = await readReplay(this.backend, cursorText, replayN, this.#o.replayMax, (e) => match(e.event));
-        if (sub.ended) return;
-        if (this.#breaks !== breaks) continue; // live delivery broke meanwhile: read again
-        if (gap) sub.control(gap);
-        let replayed = 0;
-        for (const env of events) {
-          if (match(env.event)) {
-            sub.pushReplay(env);
-            replayed++;
-          }
-        }
-        const held = this.#held.get(sub) ?? [];
-        this.#held.delete(sub);
-        const now = Date.now();
-        for (const env of held) sub.push(env, now);
-        sub.control({
-          control: 'ready',
-          filter: sub.filter,
-          replayed,
-          head: window.head > 0 ? formatCursor(window.epoch, window.head) : null,
-        });
-        sub.flush();
-        return;
-      } catch (err) {
-        // The store is unreachable: keep the subscriber, hold its live events, and try again.
-        this.#o.onError?.(err, 'replay');
-        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt++)));
-      }
+      sub.goLive({ control: 'ready', filter: sub.filter, replayed, head: window.head > 0 ? formatCursor(window.epoch, window.head) : null });
+    } catch (err) {
+      // Not retried here: the client retries by reconnecting, with the same cursor, after retry_ms.
+      this.#o.onError?.(err, 'replay');
+      const base = this.#o.unavailableRetryMs ?? 2000;
+      sub.endNow('unavailable', {
+        control: 'unavailable',
+        last_event_id: cursor,
+        retry_ms: base + Math.floor(Math.random() * base),
+        message: 'the event store could not serve history for this subscription; reconnect with the same Last-Event-ID after retry_ms',
+      });
     }
   }
 

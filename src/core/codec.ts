@@ -3,15 +3,24 @@
  * event encodings are cached on the envelope and shared by all subscribers;
  * a codec only joins what one flush hands over into one chunk.
  */
-import { HEARTBEAT, type Control, type Heartbeat } from './control.ts';
-import type { Envelope } from './event.ts';
+import { HEARTBEAT, isFinal, type Control, type Heartbeat } from './control.ts';
+import { Envelope } from './event.ts';
 import { concatBytes, encodeSseControl, SSE_HEARTBEAT } from './sse.ts';
+import { FilterChange, WsBatch } from './ws-batch.ts';
 
-export type QueueItem = Envelope | Control | Heartbeat;
+/** What a subscriber queues: events, controls, SSE heartbeats, and (WebSocket) filter changes. */
+export type QueueItem = Envelope | Control | Heartbeat | FilterChange;
 
 export interface Codec<T> {
   /** Encodes a run of queue items into one chunk; null when nothing is to be written. */
   encode(items: readonly QueueItem[], from: number, to: number): T | null;
+}
+
+/** Bytes a queue item weighs against a subscriber's mark: an event's encoded size, a control's JSON. */
+export function weigh(item: QueueItem): number {
+  if (item instanceof Envelope) return item.size;
+  if (item === HEARTBEAT) return SSE_HEARTBEAT.byteLength;
+  return JSON.stringify(item instanceof FilterChange ? item.ack : item).length + 32;
 }
 
 /** SSE: one byte chunk per flush, written with one socket write. */
@@ -21,7 +30,8 @@ export const sseCodec: Codec<Uint8Array> = {
     let total = 0;
     for (let i = from; i < to; i++) {
       const item = items[i]!;
-      const bytes = item === HEARTBEAT ? SSE_HEARTBEAT : 'offset' in item ? item.sse : encodeSseControl(item);
+      if (item instanceof FilterChange) continue; // WebSocket only
+      const bytes = item === HEARTBEAT ? SSE_HEARTBEAT : item instanceof Envelope ? item.sse : encodeSseControl(item);
       parts.push(bytes);
       total += bytes.byteLength;
     }
@@ -29,16 +39,30 @@ export const sseCodec: Codec<Uint8Array> = {
   },
 };
 
-/** WebSocket: one text message per event or control; the transport ends the socket on overflow/shutdown. */
-export const wsCodec: Codec<string[]> = {
+/**
+ * WebSocket: one text message per event or control, as a WsBatch that says
+ * which are shared and where the client stands after them. The transport
+ * ends the socket with a close code instead of the final controls.
+ */
+export const wsCodec: Codec<WsBatch> = {
   encode(items, from, to) {
-    const out: string[] = [];
+    const out = new WsBatch();
     for (let i = from; i < to; i++) {
       const item = items[i]!;
       if (item === HEARTBEAT) continue;
-      if ('offset' in item) out.push(item.json);
-      else if (item.control !== 'overflow' && item.control !== 'shutdown') out.push(JSON.stringify(item));
+      if (item instanceof Envelope) out.addShared(item.json, item.event.id);
+      else if (item instanceof FilterChange) {
+        out.addOwn(JSON.stringify(item.ack));
+        out.filter = item.filter;
+        if (item.head !== null) out.cursor = item.head;
+      } else if (!isFinal(item)) {
+        if (item.control === 'ready') {
+          out.readyAt = out.texts.length;
+          if (item.head !== null) out.cursor = item.head;
+        }
+        out.addOwn(JSON.stringify(item));
+      }
     }
-    return out.length ? out : null;
+    return out.texts.length ? out : null;
   },
 };

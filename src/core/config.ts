@@ -7,6 +7,8 @@
  * src/runtimes/server-config.ts.
  */
 import { ConfigError, int, oneOf, type Env } from './env.ts';
+import { parseOrigin } from './origin.ts';
+import { parseTrustProxy, type TrustedProxies } from './peer.ts';
 
 export { ConfigError, type Env } from './env.ts';
 
@@ -31,8 +33,20 @@ export interface GatewayConfig {
   wsPingMs: number;
   /** PUBLISH_TOKEN: bearer token required to publish. Unset: only loopback clients may publish. */
   publishToken: string | undefined;
-  /** ALLOWED_ORIGINS: comma-separated browser origins allowed (`*` for any). Same-origin and loopback are always allowed. */
+  /**
+   * ALLOWED_ORIGINS: comma-separated browser origins allowed (`*` for any).
+   * The gateway's own origins are always allowed; loopback origins only while
+   * it listens on loopback alone and this is unset (src/core/origin.ts).
+   */
   allowedOrigins: string[];
+  /**
+   * TRUST_PROXY: comma-separated proxies (addresses, CIDR ranges, `loopback`,
+   * `private`) whose `Forwarded` / `X-Forwarded-For` headers are believed
+   * (src/core/peer.ts). Default none: a forwarded request is never loopback.
+   */
+  trustProxy: TrustedProxies;
+  /** PUBLIC_URL: the URL browsers reach the gateway by; its origin is the gateway's own. Default unset. */
+  publicUrl: string | undefined;
   /** MAX_BODY_BYTES: largest publish body. Default 1 MiB. */
   maxBodyBytes: number;
   /** MAX_BATCH: most events in one publish. Default 1000. */
@@ -64,6 +78,21 @@ function origins(env: Env): string[] {
   });
 }
 
+function trustProxy(env: Env): TrustedProxies {
+  try {
+    return parseTrustProxy(env.TRUST_PROXY);
+  } catch (err) {
+    throw new ConfigError('TRUST_PROXY', (err as Error).message);
+  }
+}
+
+function publicUrl(env: Env): string | undefined {
+  const raw = env.PUBLIC_URL?.trim();
+  if (!raw) return undefined;
+  if (!/^https?:\/\//i.test(raw) || !parseOrigin(raw)) throw new ConfigError('PUBLIC_URL', `must be an http:// or https:// URL such as https://events.example.com, got "${raw}"`);
+  return raw;
+}
+
 const MiB = 1024 * 1024;
 
 /** Reads and validates the gateway's configuration; throws ConfigError naming the variable. */
@@ -83,6 +112,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     wsPingMs: int(env, 'WS_PING_MS', 25_000, 100, 3_600_000),
     publishToken: token || undefined,
     allowedOrigins: origins(env),
+    trustProxy: trustProxy(env),
+    publicUrl: publicUrl(env),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', MiB, 64, 256 * MiB),
     maxBatch: int(env, 'MAX_BATCH', 1000, 1, 1_000_000),
     maxWsMessageBytes: int(env, 'MAX_WS_MESSAGE_BYTES', 64 * 1024, 128, 16 * MiB),

@@ -11,6 +11,7 @@ import { Bus } from './bus.ts';
 import { defaultGatewayConfig, type GatewayConfig } from './config.ts';
 import type { ShutdownControl } from './control.ts';
 import { createEmitters, type Emitters } from './emitters.ts';
+import { GatewaySite, type ListenAddress } from './origin.ts';
 import { defaultRegistry, type EventRegistry } from './registry.ts';
 import { inProcessRuntime, type RuntimeAdapter } from './runtime.ts';
 
@@ -37,6 +38,13 @@ export interface Gateway {
   drain(timeoutMs?: number): Promise<void>;
   /** Drains, then closes the backend. */
   close(): Promise<void>;
+  /**
+   * Tells the gateway where it listens, once the server does: its own
+   * origins for the origin check, and whether it listens on loopback alone
+   * (which allows loopback origins and enforces the Host check). Called by
+   * the server starters; an embedder serving `app.fetch` itself may call it.
+   */
+  listening(addresses: readonly ListenAddress[]): void;
 }
 
 /** The default timer for the SSE heartbeat: a plain interval that does not keep the process alive. */
@@ -63,6 +71,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   ready.catch((err) => log('error', 'backend failed to open', err));
 
   const state = { draining: false, emitFailures: 0 };
+  const site = new GatewaySite(config.publicUrl);
   const startedAt = Date.now();
 
   const beat = () => bus.heartbeat();
@@ -101,6 +110,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       bus,
       registry,
       runtime,
+      site,
       log,
       startedAt,
       ready,
@@ -113,6 +123,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     registry,
     ready,
     drain,
+    listening: (addresses) => site.listening(addresses),
     close: () =>
       (closed ??= (async () => {
         await drain();

@@ -4,15 +4,31 @@
  * onto this in one thin file under src/runtimes/.
  */
 import type { Context } from 'hono';
-import type { UpgradeWebSocket, WSContext } from 'hono/ws';
+import type { UpgradeWebSocket, WSContext, WSEvents } from 'hono/ws';
+import type { SubscriptionSpec } from './subscription.ts';
+import type { WsBatch } from './ws-batch.ts';
+
+/**
+ * Bytes a WebSocket may have buffered in its socket past which the sender
+ * waits for it to drain (every runtime that can see them uses this one mark).
+ */
+export const WS_SOCKET_HWM = 1 << 20;
 
 export interface WsCapabilities {
   /**
-   * Sends a run of text messages; returns a promise when the socket has
-   * more buffered than it should and the caller must wait before sending more.
+   * Sends a run of text messages (`batch.texts`; the batch also says which
+   * are shared among subscribers and where the client stands after them);
+   * returns a promise when the socket has more buffered than it should and
+   * the caller must wait before sending more.
    * Default: `ws.send` per message, no backpressure signal.
    */
-  sendBatch?(ws: WSContext, messages: string[]): Promise<void> | void;
+  sendBatch?(ws: WSContext, batch: WsBatch): Promise<void> | void;
+  /**
+   * Given once, when the app is built: how to make the session of a
+   * subscription, for runtimes that rebuild sessions themselves (Workers,
+   * after hibernation).
+   */
+  sessions?(open: (spec: SubscriptionSpec) => WSEvents): void;
   /** Whether the runtime reports socket backpressure (else queues are bounded by the subscriber's mark alone). */
   backpressure: boolean;
 }
@@ -21,7 +37,11 @@ export interface RuntimeAdapter {
   readonly name: 'node' | 'bun' | 'deno' | 'workers' | (string & {});
   /** The runtime's WebSocket upgrade; absent where the gateway serves no WebSocket. */
   upgradeWebSocket?: UpgradeWebSocket<any, any>;
-  /** The client's IP address, for the loopback-only publish rule. */
+  /**
+   * The socket's remote address, as the runtime sees it; undefined when it
+   * cannot tell (then the client is unknown, never loopback). The client
+   * address the gateway judges is derived from it in core/peer.ts.
+   */
   remoteAddress(c: Context): string | undefined;
   /**
    * Calls `cb` when the client's connection closes. Needed where the request
@@ -54,8 +74,13 @@ export interface RuntimeAdapter {
   asset?(path: string): Promise<string | undefined> | string | undefined;
 }
 
-/** For embedding without a server (tests through `app.request`). */
+/**
+ * For embedding without a server of ours (tests through `app.request`, or
+ * `gw.app.fetch` served by another server): no peer address is known, so no
+ * client is loopback and publishing needs a PUBLISH_TOKEN. An embedder that
+ * knows the peer passes its own runtime with `remoteAddress`.
+ */
 export const inProcessRuntime: RuntimeAdapter = {
   name: 'in-process',
-  remoteAddress: () => '127.0.0.1',
+  remoteAddress: () => undefined,
 };

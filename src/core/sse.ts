@@ -32,7 +32,8 @@ export function encodeSseComment(text: string): string {
 /** A control message as a named SSE event, without `id:` so the client's last id is kept. */
 export function encodeSseControl(c: Control): Uint8Array {
   const { control, ...rest } = c;
-  const retry = control === 'shutdown' ? (c as { retry_ms: number }).retry_ms : undefined;
+  // A control that ends the stream and names when to come back sets the client's reconnect delay.
+  const retry = c.control === 'shutdown' || c.control === 'unavailable' ? c.retry_ms : undefined;
   return encoder.encode(encodeSseEvent({ event: control, data: JSON.stringify(rest), retry }));
 }
 

@@ -1,49 +1,33 @@
 /**
- * One subscriber: its filter, a bounded queue, and the web-standard
- * ReadableStream its transport reads. Publishing never waits for it: the bus
- * pushes into the queue and the stream is pulled at the transport's pace.
- * Past the high-water mark (events or bytes) the subscriber is either ended
- * with an `overflow` signal, to resume by replay, or loses its oldest queued
- * events behind one `dropped` marker. Either way its memory stays bounded.
+ * One subscriber: its filter, its queue, and the web-standard ReadableStream
+ * its transport reads. Publishing never waits for it: the bus pushes into
+ * the queue and the stream is pulled at the transport's pace.
+ *
+ * Lifecycle: `replaying` (live events are held aside while history is
+ * queued) → `live` → `closing` (a last signal is handed over) → finished.
+ *
+ * Every outgoing message (events, controls, replies, heartbeats) counts
+ * against the high-water marks (messages and bytes). Past them the
+ * subscriber is either ended with an `overflow` signal, to resume by replay,
+ * or (on_overflow=drop) loses its oldest queued events behind one `dropped`
+ * marker, at O(1) per event: controls are never dropped, so when they alone
+ * exceed the mark the subscriber is ended as with `disconnect`. Either way
+ * its memory stays bounded.
  */
-import { HEARTBEAT, type Control } from './control.ts';
-import type { Codec, QueueItem } from './codec.ts';
-import type { Envelope } from './event.ts';
-import type { Filter } from './filter.ts';
+import { HEARTBEAT, type Control, type GapControl, type Heartbeat } from './control.ts';
+import type { QueueItem } from './codec.ts';
+import { Envelope } from './event.ts';
+import { filterKey, type Filter } from './filter.ts';
+import { Outbox } from './outbox.ts';
+import type { EndReason, OverflowPolicy, SubscriberOptions, Transport } from './subscriber-options.ts';
+import type { FilterChange } from './ws-batch.ts';
 
-export type Transport = 'sse' | 'ws';
-export type OverflowPolicy = 'disconnect' | 'drop';
-export type EndReason = 'overflow' | 'shutdown' | 'client_closed' | 'error';
+export type { EndReason, OverflowPolicy, QueueLimits, SubscriberCounters, SubscriberOptions, Transport } from './subscriber-options.ts';
 
-export interface QueueLimits {
-  /** Most events queued before the policy applies. */
-  events: number;
-  /** Most bytes queued (sum of encoded event sizes) before the policy applies. */
-  bytes: number;
-}
+type State = 'replaying' | 'live' | 'closing' | 'finished';
 
-export interface SubscriberOptions<T> {
-  id: number;
-  transport: Transport;
-  filter: Filter;
-  policy: OverflowPolicy;
-  limits: QueueLimits;
-  codec: Codec<T>;
-  /** Called once when the subscriber ends, for any reason. */
-  onEnd: (sub: Subscriber<T>, reason: EndReason) => void;
-  /** After an overflow, how long the transport may take to hand over the signal before the stream is errored. */
-  overflowGraceMs: number;
-  /** Largest chunk one flush produces. */
-  maxChunkItems?: number;
-  /** A first chunk, handed over before anything else (the SSE opening). */
-  initial?: T;
-}
-
-interface DropRun {
-  count: number;
-  from: Envelope;
-  to: Envelope;
-}
+/** One flush's items, reused (flushes are synchronous and never nest). */
+const scratch: QueueItem[] = [];
 
 export class Subscriber<T = unknown> {
   readonly id: number;
@@ -51,11 +35,8 @@ export class Subscriber<T = unknown> {
   readonly policy: OverflowPolicy;
   readonly createdAt = Date.now();
   readonly stream: ReadableStream<T>;
-  filter: Filter;
-  /** Set by the bus: the filter group this subscriber is in. */
-  groupKey = '';
-  /** Set by the bus: a flush is scheduled for this subscriber. */
-  flushQueued = false;
+  #filter: Filter;
+  #filterKey: string;
 
   /** Events handed to the transport. */
   delivered = 0;
@@ -63,28 +44,30 @@ export class Subscriber<T = unknown> {
   dropped = 0;
   /** Cursor of the last event handed to the transport. */
   lastDelivered: string | null = null;
-  /** Highest offset queued so far (replay or live); later events must be higher. */
-  lastQueuedOffset = -1;
   endReason: EndReason | undefined;
 
-  #items: QueueItem[] = [];
-  #times: number[] = [];
-  #head = 0;
-  #queuedEvents = 0;
-  #queuedBytes = 0;
+  #state: State = 'replaying';
+  /** Live events (and breaks in live delivery) that arrived while replaying. */
+  #held: (Envelope | GapControl)[] = [];
+  #heldBytes = 0;
+  /** Highest offset queued so far (replay or live); later events must be higher. */
+  #lastOffset = -1;
+  readonly #out: Outbox;
   #wanted = false;
-  #drop: DropRun | undefined;
-  #closeAfterFlush = false;
+  #flushPending = false;
+  #endNotified = false;
   #controller!: ReadableStreamDefaultController<T>;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #o: SubscriberOptions<T>;
 
   constructor(o: SubscriberOptions<T>) {
     this.#o = o;
+    this.#out = new Outbox(o.limits);
     this.id = o.id;
     this.transport = o.transport;
     this.policy = o.policy;
-    this.filter = o.filter;
+    this.#filter = o.filter;
+    this.#filterKey = filterKey(o.filter);
     this.stream = new ReadableStream<T>(
       {
         start: (c) => {
@@ -92,8 +75,8 @@ export class Subscriber<T = unknown> {
           if (o.initial !== undefined) c.enqueue(o.initial);
         },
         pull: () => {
-          if (this.#head < this.#items.length || this.#drop) this.flush();
-          else this.#wanted = true;
+          this.#wanted = true;
+          this.flush();
         },
         cancel: () => this.#finish('client_closed'),
       },
@@ -101,201 +84,216 @@ export class Subscriber<T = unknown> {
     );
   }
 
-  get queuedEvents(): number {
-    return this.#queuedEvents;
+  get filter(): Filter {
+    return this.#filter;
   }
+  /** Equal filters have equal keys (the bus groups subscribers by it). */
+  get filterKey(): string {
+    return this.#filterKey;
+  }
+  /** Replaces the filter; the bus regroups the subscriber around this call. */
+  setFilter(f: Filter): void {
+    this.#filter = f;
+    this.#filterKey = filterKey(f);
+  }
+
+  /** Events queued and not yet handed over. */
+  get queuedEvents(): number {
+    return this.#out.events;
+  }
+  /** Bytes of those events. */
   get queuedBytes(): number {
-    return this.#queuedBytes;
+    return this.#out.eventBytes;
+  }
+  /** Every message queued (events, controls, replies): what the marks count. */
+  get queuedMessages(): number {
+    return this.#out.messages;
+  }
+  get replaying(): boolean {
+    return this.#state === 'replaying';
   }
   get ended(): boolean {
     return this.endReason !== undefined;
   }
   /** Milliseconds the oldest queued item has waited (0 when none). */
   oldestQueuedMs(now = Date.now()): number {
-    return this.#head < this.#times.length ? now - this.#times[this.#head]! : 0;
+    const t = this.#out.oldestAt();
+    return t === undefined ? 0 : now - t;
+  }
+  /** Work done by the queue so far (slots written or cleared), for tests of what a push costs. */
+  get queueWork(): number {
+    return this.#out.work;
   }
 
   /**
-   * Queues one event. Returns true when the caller should call `flush()`
-   * (the transport is waiting for data); the bus flushes once per publish.
+   * Queues one live event. Returns true when the caller should call
+   * `flush()` (the transport is waiting and no flush is pending yet).
    */
   push(env: Envelope, now: number): boolean {
-    if (this.endReason !== undefined || this.#closeAfterFlush) return false;
-    if (env.offset <= this.lastQueuedOffset) return false;
-    this.lastQueuedOffset = env.offset;
-    this.#items.push(env);
-    this.#times.push(now);
-    this.#queuedEvents++;
-    this.#queuedBytes += env.size;
-    if (this.#queuedEvents > this.#o.limits.events || this.#queuedBytes > this.#o.limits.bytes) this.#overflow();
-    return this.#wanted;
+    if (this.#state === 'replaying') {
+      // Held to the marks as well: a replay slower than the live stream ends the subscriber.
+      this.#held.push(env);
+      this.#heldBytes += env.size;
+      if (this.#held.length > this.#o.limits.events || this.#heldBytes > this.#o.limits.bytes) this.#overflow();
+      return false;
+    }
+    if (this.#state !== 'live' || env.offset <= this.#lastOffset) return false;
+    this.#lastOffset = env.offset;
+    this.#out.add(env, now);
+    if (this.#out.over()) this.#relieve();
+    return this.#wantsFlush();
+  }
+
+  #wantsFlush(): boolean {
+    if (!this.#wanted || this.#flushPending) return false;
+    this.#flushPending = true;
+    return true;
   }
 
   /** Queues a replayed event: bounded by the history size, so not held to the mark. */
   pushReplay(env: Envelope): void {
-    if (this.endReason !== undefined || env.offset <= this.lastQueuedOffset) return;
-    this.lastQueuedOffset = env.offset;
-    this.#items.push(env);
-    this.#times.push(Date.now());
-    this.#queuedEvents++;
-    this.#queuedBytes += env.size;
+    if (this.#state !== 'replaying' || env.offset <= this.#lastOffset) return;
+    this.#lastOffset = env.offset;
+    this.#out.add(env, Date.now());
   }
 
-  /** Queues a control message (and heartbeats); they do not count against the mark. */
-  control(c: Control | typeof HEARTBEAT, now = Date.now()): void {
-    if (this.endReason !== undefined || this.#closeAfterFlush) return;
-    this.#items.push(c);
-    this.#times.push(now);
-    if (this.#wanted) this.flush();
+  /**
+   * The replay is done: what was held meanwhile follows it (newer events
+   * only, breaks in live delivery as gaps), then `ready`.
+   */
+  goLive(ready: Control): void {
+    if (this.#state !== 'replaying') return;
+    this.#state = 'live';
+    const held = this.#held;
+    this.#held = [];
+    this.#heldBytes = 0;
+    const now = Date.now();
+    for (const h of held) {
+      if (h instanceof Envelope) this.push(h, now);
+      else this.streamBreak(h);
+      if (this.#state !== 'live') return;
+    }
+    // Not held to the mark itself: a replay larger than the mark is not yet a slow consumer.
+    this.#out.add(ready, now);
+    this.flush();
   }
 
-  /** Hands everything queued to the stream as one chunk, if the transport is waiting. */
+  /** Live delivery skipped: told in order with the events around it; a new epoch restarts offsets. */
+  streamBreak(gap: GapControl): void {
+    if (this.#state === 'replaying') {
+      this.#held.push(gap);
+      return;
+    }
+    // A break the replay already read past (its events were replayed) is no gap for this subscriber.
+    const resumeAt = gap.resume_from === null ? undefined : Number(gap.resume_from.slice(gap.resume_from.lastIndexOf('-') + 1));
+    if (gap.reason === 'expired' && resumeAt !== undefined && resumeAt <= this.#lastOffset + 1) return;
+    this.control(gap);
+    if (gap.reason === 'unknown_epoch') this.#lastOffset = -1;
+  }
+
+  /**
+   * Queues a control message or reply (or an SSE heartbeat); it counts
+   * against the marks (checked once live: a replay may exceed them).
+   */
+  control(c: Control | Heartbeat | FilterChange, now = Date.now()): void {
+    if (this.#state === 'closing' || this.#state === 'finished') return;
+    // A heartbeat only matters on an idle stream: anything queued keeps it open as well.
+    if (c === HEARTBEAT && this.#out.pending) return;
+    this.#out.add(c, now);
+    if (this.#state === 'live' && this.#out.over()) this.#relieve();
+    this.flush();
+  }
+
+  /** Hands what is queued to the stream as one chunk (up to maxChunkItems), if the transport is waiting for one. */
   flush(): void {
-    if (!this.#wanted && this.#head >= this.#items.length && !this.#drop) return;
+    this.#flushPending = false;
+    if (this.#state === 'finished' || !this.#wanted || !this.#out.pending) return;
     this.#wanted = false;
-    const items = this.#items;
-    if (this.#drop) {
-      const d = this.#drop;
-      this.#drop = undefined;
-      items.splice(this.#head, 0, {
-        control: 'dropped',
-        count: d.count,
-        from: d.from.event.id,
-        to: d.to.event.id,
-        message: `${d.count} events were dropped because this subscriber fell behind (on_overflow=drop)`,
-      });
-      this.#times.splice(this.#head, 0, Date.now());
+    const { n, events, last } = this.#out.take(this.#o.maxChunkItems ?? Infinity, scratch);
+    let chunk: T | null;
+    try {
+      chunk = this.#o.codec.encode(scratch, 0, n);
+    } finally {
+      scratch.length = 0;
     }
-    const from = this.#head;
-    const to = this.#o.maxChunkItems ? Math.min(items.length, from + this.#o.maxChunkItems) : items.length;
-    let events = 0;
-    let bytes = 0;
-    let last: Envelope | undefined;
-    for (let i = from; i < to; i++) {
-      const it = items[i]!;
-      if (typeof it === 'object' && 'offset' in it) {
-        events++;
-        bytes += it.size;
-        last = it;
-      }
-    }
-    const chunk = this.#o.codec.encode(items, from, to);
-    this.#head = to;
-    this.#queuedEvents -= events;
-    this.#queuedBytes -= bytes;
     this.delivered += events;
     if (last) this.lastDelivered = last.event.id;
-    this.#compact();
     try {
       if (chunk !== null) this.#controller.enqueue(chunk);
       else this.#wanted = true; // nothing written for this read: still waiting
-      if (this.#closeAfterFlush && this.#head >= this.#items.length) {
+      if (this.#state === 'closing' && !this.#out.pending) {
         this.#controller.close();
         this.#finish(this.endReason ?? 'overflow');
       }
     } catch {
       this.#finish('client_closed');
     }
-    this.#onDelivered?.(events);
+    if (events) this.#o.counters.delivered(events);
   }
 
-  #onDelivered: ((n: number) => void) | undefined;
-  /** The bus counts deliveries through this hook. */
-  set onDelivered(fn: (n: number) => void) {
-    this.#onDelivered = fn;
-  }
-
-  #compact(): void {
-    if (this.#head === this.#items.length) {
-      this.#items = [];
-      this.#times = [];
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#times = this.#times.slice(this.#head);
-      this.#head = 0;
-    }
-  }
-
-  #overflow(): void {
+  /** Over a mark: drop the oldest events (drop policy), or end with an overflow signal. */
+  #relieve(): void {
     if (this.policy === 'drop') {
-      const items = this.#items;
-      const limits = this.#o.limits;
-      let i = this.#head;
-      // Drop the oldest queued events (never controls) until under the mark.
-      let lost = 0;
-      const kept: QueueItem[] = [];
-      const keptTimes: number[] = [];
-      for (; i < items.length && (this.#queuedEvents > limits.events || this.#queuedBytes > limits.bytes); i++) {
-        const it = items[i]!;
-        if (typeof it === 'object' && 'offset' in it) {
-          this.#queuedEvents--;
-          this.#queuedBytes -= it.size;
-          this.dropped++;
-          lost++;
-          if (this.#drop) {
-            this.#drop.count++;
-            this.#drop.to = it;
-          } else this.#drop = { count: 1, from: it, to: it };
-        } else {
-          kept.push(it);
-          keptTimes.push(this.#times[i]!);
-        }
+      const lost = this.#out.dropOldest();
+      if (lost) {
+        this.dropped += lost;
+        this.#o.counters.dropped(lost);
       }
-      this.#items = kept.concat(items.slice(i));
-      this.#times = keptTimes.concat(this.#times.slice(i));
-      this.#head = 0;
-      this.#onDropped?.(this, lost);
-      return;
+      if (!this.#out.over()) return;
     }
-    // Disconnect: discard the queue, say why, end after the signal is handed over.
-    const lost = this.#queuedEvents;
-    const bytes = this.#queuedBytes;
+    this.#overflow();
+  }
+
+  /** Discards the queue, says why, and ends after the signal is handed over. */
+  #overflow(): void {
+    const lost = this.#out.events + this.#held.filter((h) => h instanceof Envelope).length;
+    const bytes = this.#out.bytes + this.#heldBytes;
     this.dropped += lost;
-    this.#items = [];
-    this.#times = [];
-    this.#head = 0;
-    this.#queuedEvents = 0;
-    this.#queuedBytes = 0;
-    this.endReason = 'overflow';
-    this.#onOverflow?.(this, lost);
-    const signal: Control = {
+    this.#o.counters.overflowed(lost);
+    this.#discard();
+    this.#close('overflow', {
       control: 'overflow',
       queued_events: lost,
       queued_bytes: bytes,
       last_event_id: this.lastDelivered,
       message: 'this subscriber fell behind its queue limit and is disconnected; reconnect with Last-Event-ID to resume by replay',
-    };
-    this.#items.push(signal);
-    this.#times.push(Date.now());
-    this.#closeAfterFlush = true;
-    this.#graceTimer = setTimeout(() => this.abort(new Error('slow consumer did not take the overflow signal')), this.#o.overflowGraceMs);
-    if (this.#wanted) this.flush();
-    this.#notifyEnd('overflow');
+    });
   }
 
-  #onOverflow: ((s: Subscriber<T>, lost: number) => void) | undefined;
-  #onDropped: ((s: Subscriber<T>, lost: number) => void) | undefined;
-  /** Hooks the bus uses for its totals. */
-  setCounters(onOverflow: (s: Subscriber<T>, lost: number) => void, onDropped: (s: Subscriber<T>, lost: number) => void): void {
-    this.#onOverflow = onOverflow;
-    this.#onDropped = onDropped;
+  #discard(): void {
+    this.#out.clear();
+    this.#held = [];
+    this.#heldBytes = 0;
+  }
+
+  /** Queues a last signal and ends once it is handed over (or after the grace period). */
+  #close(reason: EndReason, last: Control | undefined, discard = false): void {
+    if (this.#state === 'closing' || this.#state === 'finished') return;
+    if (discard) this.#discard();
+    this.#held = [];
+    this.#heldBytes = 0;
+    this.endReason ??= reason;
+    if (last) this.#out.add(last, Date.now());
+    this.#state = 'closing';
+    this.#graceTimer ??= setTimeout(() => this.abort(new Error(`stream not drained (${reason})`)), this.#o.overflowGraceMs);
+    if (!this.#out.pending) this.close();
+    else this.flush();
+    this.#notifyEnd(this.endReason);
   }
 
   /** Ends the stream after what is queued (shutdown): a final control may be queued first. */
   end(reason: EndReason, last?: Control): void {
-    if (this.#closeAfterFlush || this.#finished) return;
-    if (last) this.#items.push(last), this.#times.push(Date.now());
-    this.endReason ??= reason;
-    this.#closeAfterFlush = true;
-    this.#graceTimer ??= setTimeout(() => this.abort(new Error(`stream not drained (${reason})`)), this.#o.overflowGraceMs);
-    if (this.#wanted || this.#head < this.#items.length) this.#wanted = true, this.flush();
-    this.#notifyEnd(reason);
+    this.#close(reason, last);
+  }
+
+  /** Ends the stream with only `last` (nothing queued before it is handed over: no replay happened). */
+  endNow(reason: EndReason, last: Control): void {
+    this.#close(reason, last, true);
   }
 
   /** Ends the stream at once with an error: the transport drops the connection. */
   abort(err: Error = new Error('aborted')): void {
-    if (this.#finished) return;
+    if (this.#state === 'finished') return;
     try {
       this.#controller.error(err);
     } catch {
@@ -304,8 +302,17 @@ export class Subscriber<T = unknown> {
     this.#finish(this.endReason ?? 'error');
   }
 
-  #finished = false;
-  #endNotified = false;
+  /** Called by the transport when its connection is gone: the stream ends quietly. */
+  close(): void {
+    if (this.#state === 'finished') return;
+    try {
+      this.#controller.close();
+    } catch {
+      /* already closed */
+    }
+    this.#finish('client_closed');
+  }
+
   #notifyEnd(reason: EndReason): void {
     if (this.#endNotified) return;
     this.#endNotified = true;
@@ -313,26 +320,11 @@ export class Subscriber<T = unknown> {
   }
 
   #finish(reason: EndReason): void {
-    if (this.#finished) return;
-    this.#finished = true;
+    if (this.#state === 'finished') return;
+    this.#state = 'finished';
     this.endReason ??= reason;
     clearTimeout(this.#graceTimer);
-    this.#items = [];
-    this.#times = [];
-    this.#head = 0;
-    this.#queuedEvents = 0;
-    this.#queuedBytes = 0;
+    this.#discard();
     this.#notifyEnd(this.endReason);
-  }
-
-  /** Called by the transport when its connection is gone: the stream ends quietly. */
-  close(): void {
-    if (this.#finished) return;
-    try {
-      this.#controller.close();
-    } catch {
-      /* already closed */
-    }
-    this.#finish('client_closed');
   }
 }

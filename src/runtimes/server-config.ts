@@ -16,6 +16,21 @@ export interface ServerConfig {
   redisUrl: string | undefined;
   /** REDIS_PREFIX: key prefix in Redis. Default `eventgate`. */
   redisPrefix: string;
+  /**
+   * HEADERS_TIMEOUT_MS: a request line and its headers must have arrived
+   * within this many ms (counted from the request's first byte, or from the
+   * connection opening); else 408 and the connection closes. Open streams
+   * and WebSockets are never touched. Default 10000.
+   */
+  headersTimeoutMs: number;
+  /**
+   * BODY_TIMEOUT_MS: a request's body must be complete within this many ms
+   * of the request's first byte; else 408 and the connection closes. At
+   * least HEADERS_TIMEOUT_MS. Open streams are never touched. Default 20000.
+   */
+  bodyTimeoutMs: number;
+  /** MAX_CONNECTIONS: open client connections; a request on one past it gets 503 and the connection closes. 0: no cap. Default 110000. */
+  maxConnections: number;
   /** DEMO: `1` publishes a realistic mix of all six types. Default off. */
   demo: boolean;
   /** DEMO_RATE: demo events per second. Default 4. */
@@ -32,9 +47,15 @@ export function loadServerConfig(env: Env): ServerConfig {
   if (!/^[A-Za-z0-9:_\-.]{1,64}$/.test(prefix)) throw new ConfigError('REDIS_PREFIX', 'must be 1-64 characters of A-Z a-z 0-9 : _ - .');
   const host = env.HOST?.trim() || '0.0.0.0';
   if (/\s/.test(host)) throw new ConfigError('HOST', `must be an address or host name, got "${host}"`);
+  const headersTimeoutMs = int(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  const bodyTimeoutMs = int(env, 'BODY_TIMEOUT_MS', Math.max(20_000, headersTimeoutMs), 100, 3_600_000);
+  if (bodyTimeoutMs < headersTimeoutMs) throw new ConfigError('BODY_TIMEOUT_MS', `must be at least HEADERS_TIMEOUT_MS (${headersTimeoutMs}), got ${bodyTimeoutMs}`);
   return {
     port: int(env, 'PORT', 8000, 0, 65535),
     host,
+    headersTimeoutMs,
+    bodyTimeoutMs,
+    maxConnections: int(env, 'MAX_CONNECTIONS', 110_000, 0, 10_000_000),
     redisUrl,
     redisPrefix: prefix,
     demo: bool(env, 'DEMO'),

@@ -54,10 +54,10 @@ export function runtimeSlot(): RuntimeSlot {
       get backpressure() {
         return bound?.ws?.backpressure ?? false;
       },
-      sendBatch(ws, messages) {
+      sendBatch(ws, batch) {
         const send = bound?.ws?.sendBatch;
-        if (send) return send(ws, messages);
-        for (const m of messages) ws.send(m);
+        if (send) return send(ws, batch);
+        for (const m of batch.texts) ws.send(m);
       },
     },
     get readBody() {

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe } from 'vitest';
 import { filterChecks } from './checks/filters.ts';
+import { hostileChecks } from './checks/hostile.ts';
 import { operationChecks, shutdownChecks } from './checks/operations.ts';
 import { pageChecks } from './checks/page.ts';
 import { publishChecks } from './checks/publish.ts';
@@ -13,6 +14,7 @@ import { resumeChecks } from './checks/resume.ts';
 import { slowConsumerChecks } from './checks/slow.ts';
 import { streamChecks } from './checks/stream.ts';
 import type { Limits, Target } from './checks/target.ts';
+import { trustChecks, TRUST_ENV } from './checks/trust.ts';
 import { webSocketChecks } from './checks/websocket.ts';
 
 type Started = Target & { cleanup(): Promise<void> };
@@ -50,7 +52,9 @@ export function conformance(name: string, limits: Limits, start: (env: Record<st
     operationChecks(t, limits);
     pageChecks(t);
     slowConsumerChecks(t, limits);
+    hostileChecks(t, limits);
     shutdownChecks(t, limits);
   });
+  against(`conformance: ${name}, trust`, name, () => start(TRUST_ENV), (t) => trustChecks(t, limits));
   against(`conformance: ${name}, long heartbeat`, name, () => start({ HEARTBEAT_MS: '60000' }), (t) => quietChecks(t, limits));
 }

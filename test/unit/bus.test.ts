@@ -3,6 +3,7 @@ import { MemoryBackend } from '../../src/backends/memory.ts';
 import { Bus } from '../../src/core/bus.ts';
 import { wsCodec } from '../../src/core/codec.ts';
 import type { NewEvent } from '../../src/core/event.ts';
+import type { WsBatch } from '../../src/core/ws-batch.ts';
 
 const ev = (i: number, type = 'cache'): NewEvent => ({ timestamp: i, type, severity: 'info', message: `m${i}`, metadata: { i } });
 
@@ -20,13 +21,13 @@ class SlowReads extends MemoryBackend {
   }
 }
 
-async function collect(stream: ReadableStream<string[]>, until: (msgs: any[]) => boolean): Promise<any[]> {
+async function collect(stream: ReadableStream<WsBatch>, until: (msgs: any[]) => boolean): Promise<any[]> {
   const reader = stream.getReader();
   const out: any[] = [];
   while (!until(out)) {
     const { value, done } = await reader.read();
     if (done) break;
-    out.push(...value.map((m) => JSON.parse(m)));
+    out.push(...value.texts.map((m) => JSON.parse(m)));
   }
   reader.releaseLock();
   return out;
@@ -41,10 +42,10 @@ describe('bus', () => {
     const sub = bus.subscribe({ transport: 'ws', codec: wsCodec, filter: {}, policy: 'disconnect', cursor: first[4]!.event.id });
     // Published while the replay read is in flight: held, then delivered after the replayed ones.
     const during = await bus.publish(Array.from({ length: 10 }, (_, i) => ev(100 + i)));
-    const msgs = await collect(sub.stream, (m) => m.filter((x) => x.id).length >= 15);
+    const msgs = await collect(sub.stream, (m) => m.some((x) => x.control === 'ready'));
     const ids = msgs.filter((m) => m.id).map((m) => m.id);
     expect(ids).toEqual([...first.slice(5), ...during].map((e) => e.event.id));
-    expect(msgs.at(-1)?.control ?? msgs.find((m) => m.control === 'ready')?.control).toBeDefined();
+    expect(msgs.at(-1)).toMatchObject({ control: 'ready', head: during.at(-1)!.event.id });
     sub.close();
   });
 
@@ -53,7 +54,7 @@ describe('bus', () => {
     await bus.start();
     const a = bus.subscribe({ transport: 'ws', codec: wsCodec, filter: { types: ['error'] }, policy: 'disconnect' });
     const b = bus.subscribe({ transport: 'ws', codec: wsCodec, filter: { types: ['error'] }, policy: 'disconnect' });
-    expect(a.groupKey).toBe(b.groupKey);
+    expect(a.filterKey).toBe(b.filterKey);
     await new Promise((r) => setTimeout(r, 10));
     await bus.publish([ev(1, 'error'), ev(2, 'cache')]);
     const [ma, mb] = await Promise.all([collect(a.stream, (m) => m.some((x) => x.id)), collect(b.stream, (m) => m.some((x) => x.id))]);

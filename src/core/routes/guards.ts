@@ -1,21 +1,37 @@
 /**
- * Middleware shared by routes: the browser-origin check with CORS, and the
+ * Middleware shared by routes: the Host and browser-origin checks with CORS, and the
  * validation of a subscription request before any stream opens.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { OverflowPolicy } from '../subscriber.ts';
 import { jsonError } from '../http-error.ts';
-import { originAllowed } from '../origin.ts';
+import type { GatewaySite } from '../origin.ts';
+import { judgeClient, type PeerTrust } from '../peer.ts';
 import { parseSubscription, queryRecord, type SubscriptionSpec } from '../subscription.ts';
 
 export type GuardEnv = { Variables: { spec: SubscriptionSpec; cors: Record<string, string> } };
 
-/** Refuses browser origins that are not allowed; echoes allowed ones for CORS and answers preflights. */
-export function originGuard(allowedOrigins: readonly string[]): MiddlewareHandler<GuardEnv> {
+/** What the origin guard needs: the allow-list, the gateway's own site, and how to judge the client. */
+export interface OriginGuardDeps {
+  allowedOrigins: readonly string[];
+  site: Pick<GatewaySite, 'originAllowed' | 'hostAllowed'>;
+  peers: PeerTrust;
+}
+
+/**
+ * Refuses a Host that is not the gateway's own on a loopback-only gateway
+ * (DNS rebinding), and browser origins that are not allowed (origin.ts);
+ * echoes allowed origins for CORS and answers preflights.
+ */
+export function originGuard(deps: OriginGuardDeps): MiddlewareHandler<GuardEnv> {
   return async (c, next) => {
+    const host = c.req.header('host');
+    if (!deps.site.hostAllowed(host, judgeClient(c.req.raw.headers, deps.peers.remoteAddress(c), deps.peers.trustProxy).proxied)) {
+      return jsonError(c, 403, { error: 'host_not_allowed', field: 'Host', message: `this gateway listens on loopback only and does not answer for host ${host}; set PUBLIC_URL to the name it is reached by` });
+    }
     const o = c.req.header('origin');
-    if (!originAllowed(o, c.req.url, c.req.header('host'), allowedOrigins)) {
-      return jsonError(c, 403, { error: 'origin_not_allowed', field: 'Origin', message: `origin ${o} is not in ALLOWED_ORIGINS` });
+    if (!deps.site.originAllowed(o, deps.allowedOrigins)) {
+      return jsonError(c, 403, { error: 'origin_not_allowed', field: 'Origin', message: `origin ${o === '' ? '(empty)' : o} is not the gateway's own (PUBLIC_URL) nor in ALLOWED_ORIGINS` });
     }
     const cors: Record<string, string> = o ? { 'Access-Control-Allow-Origin': o, Vary: 'Origin' } : {};
     c.set('cors', cors);

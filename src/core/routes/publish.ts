@@ -1,6 +1,6 @@
 /**
  * POST /api/events: one event or an array, all validated before any is
- * stored. 202 with the ids in order; 400 bad JSON, 401 auth, 413 too large,
+ * stored. 202 with the ids in order; 400 bad UTF-8 or JSON, 401 auth, 413 too large,
  * 415 content type, 422 schema problems (each with its path), 503 when the
  * store cannot take it. Nothing of a rejected request is published.
  */
@@ -12,7 +12,7 @@ import type { Logger } from '../logger.ts';
 import type { EventRegistry } from '../registry.ts';
 import type { RuntimeAdapter } from '../runtime.ts';
 import { BackendUnavailableError } from '../store.ts';
-import { isLoopbackAddress } from '../origin.ts';
+import { isLoopbackClient, type PeerTrust } from '../peer.ts';
 import { validateBody } from '../validate.ts';
 
 function tokenMatches(given: string, expected: string): boolean {
@@ -22,7 +22,8 @@ function tokenMatches(given: string, expected: string): boolean {
   return diff === 0;
 }
 
-const decoder = new TextDecoder();
+/** Strict UTF-8: overlong forms, encoded surrogates and code points past U+10FFFF are refused, never replaced. */
+const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads at most `limit` bytes of the body; undefined when it is larger. */
 async function readLimited(req: Request, limit: number): Promise<Uint8Array | undefined> {
@@ -51,7 +52,9 @@ async function readLimited(req: Request, limit: number): Promise<Uint8Array | un
 export interface PublishDeps {
   config: Pick<GatewayConfig, 'publishToken' | 'maxBodyBytes' | 'maxBatch'>;
   registry: EventRegistry;
-  runtime: Pick<RuntimeAdapter, 'remoteAddress' | 'readBody'>;
+  runtime: Pick<RuntimeAdapter, 'readBody'>;
+  /** How the client is judged for the loopback-only rule (no PUBLISH_TOKEN). */
+  peers: PeerTrust;
   /** Stores a validated batch atomically and fans it out. */
   publish(events: NewEvent[]): Promise<Envelope[]>;
   /** Counts `count` events refused for `reason` (the error code answered). */
@@ -68,8 +71,8 @@ export function publishHandler(deps: PublishDeps) {
       if (!m || !tokenMatches(m[1]!.trim(), config.publishToken)) {
         return jsonError(c, 401, { error: 'unauthorized', field: 'Authorization', message: 'publishing needs Authorization: Bearer <PUBLISH_TOKEN>' }, { 'WWW-Authenticate': 'Bearer realm="eventgate"' });
       }
-    } else if (!isLoopbackAddress(deps.runtime.remoteAddress(c))) {
-      return jsonError(c, 403, { error: 'forbidden', field: 'Authorization', message: 'no PUBLISH_TOKEN is configured, so only loopback clients may publish' });
+    } else if (!isLoopbackClient(c, deps.peers)) {
+      return jsonError(c, 403, { error: 'forbidden', field: 'Authorization', message: 'no PUBLISH_TOKEN is configured, so only loopback clients may publish (a request through a proxy counts only when TRUST_PROXY lists the proxy)' });
     }
     const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (ct !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(ct)) {
@@ -81,7 +84,12 @@ export function publishHandler(deps: PublishDeps) {
     // The runtime's own body reader when it has one (Node: straight from the socket, no web Request built).
     const bytes = await (deps.runtime.readBody?.(c, config.maxBodyBytes) ?? readLimited(c.req.raw, config.maxBodyBytes));
     if (bytes === undefined) return tooLarge();
-    const text = decoder.decode(bytes);
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      return jsonError(c, 400, { error: 'invalid_utf8', field: 'body', message: 'body is not valid UTF-8 (an overlong form, an encoded surrogate, a code point past U+10FFFF or a cut-off sequence); nothing was published' });
+    }
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -3,6 +3,7 @@
  * The response body is the subscriber's own ReadableStream; it opens with a
  * comment and a `retry:` hint, carries events without an `event:` name (so
  * `onmessage` sees them all), and control messages as named events.
+ * HEAD gets the same headers and registers no subscriber.
  */
 import type { Context } from 'hono';
 import type { Bus } from '../bus.ts';
@@ -27,6 +28,8 @@ export interface SseDeps {
 
 export function sseHandler(deps: SseDeps) {
   return (c: Context, spec: SubscriptionSpec, extraHeaders: Record<string, string>): Response => {
+    // HEAD: the headers a GET would get, and no subscriber (nobody would ever read or cancel it).
+    if (c.req.method === 'HEAD') return new Response(null, { status: 200, headers: { ...SSE_HEADERS, ...extraHeaders } });
     // EventSource sends Last-Event-ID on its own reconnects; the query covers the first connection.
     const header = c.req.header('last-event-id');
     const cursor = header !== undefined && header !== '' ? header : spec.cursor;

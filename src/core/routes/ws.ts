@@ -4,15 +4,20 @@
  * client may send `{"op":"filter", ...}` to change its filter in place.
  * Overflow closes with 1013, shutdown with 1001, an oversized client message
  * with 1009; a malformed one gets an error message and the socket stays.
+ * Every reply (ack, error, pong) goes through the subscriber's queue and
+ * counts against its marks, so a client that sends without reading is cut
+ * off like any slow consumer. The transport is handed WsBatch runs, which
+ * say what is shared and where the client stands.
  */
 import type { WSContext, WSEvents } from 'hono/ws';
 import type { Bus } from '../bus.ts';
 import { wsCodec } from '../codec.ts';
-import type { Control } from '../control.ts';
-import { parseFilter } from '../filter.ts';
+import { ACK_FILTER_ECHO_BYTES, type AckControl, type ErrorControl } from '../control.ts';
+import { parseFilter, type Filter } from '../filter.ts';
 import type { WsCapabilities } from '../runtime.ts';
 import type { Subscriber } from '../subscriber.ts';
 import type { SubscriptionSpec } from '../subscription.ts';
+import { FilterChange, type WsBatch } from '../ws-batch.ts';
 
 export const WS_CLOSE = {
   goingAway: 1001,
@@ -21,9 +26,14 @@ export const WS_CLOSE = {
   policy: 1008,
 } as const;
 
-function sendError(ws: WSContext, error: string, message: string, field?: string): void {
-  const body: Control = { control: 'error', error, message, ...(field ? { field } : {}) };
-  ws.send(JSON.stringify(body));
+function errorControl(error: string, message: string, field?: string): ErrorControl {
+  return { control: 'error', error, message, ...(field ? { field } : {}) };
+}
+
+/** The ack of a filter op: the filter as read when short, else only its size. */
+function filterAck(filter: Filter): AckControl {
+  const bytes = JSON.stringify(filter).length;
+  return bytes <= ACK_FILTER_ECHO_BYTES ? { control: 'ack', op: 'filter', filter } : { control: 'ack', op: 'filter', filter_bytes: bytes };
 }
 
 /** What a WebSocket session needs. */
@@ -39,10 +49,10 @@ export interface WsDeps {
 
 /** The WebSocket events of one subscriber. */
 export function wsSession(deps: WsDeps, spec: SubscriptionSpec): WSEvents {
-  let sub: Subscriber<string[]> | undefined;
+  let sub: Subscriber<WsBatch> | undefined;
   const caps = deps.ws;
 
-  async function pump(s: Subscriber<string[]>, ws: WSContext): Promise<void> {
+  async function pump(s: Subscriber<WsBatch>, ws: WSContext): Promise<void> {
     const reader = s.stream.getReader();
     try {
       for (;;) {
@@ -51,7 +61,7 @@ export function wsSession(deps: WsDeps, spec: SubscriptionSpec): WSEvents {
         if (caps?.sendBatch) {
           const wait = caps.sendBatch(ws, value);
           if (wait) await wait;
-        } else for (const m of value) ws.send(m);
+        } else for (const m of value.texts) ws.send(m);
       }
     } catch {
       /* the stream was aborted: the socket is being closed */
@@ -70,34 +80,37 @@ export function wsSession(deps: WsDeps, spec: SubscriptionSpec): WSEvents {
         onEnd: (reason) => {
           if (reason === 'overflow') ws.close(WS_CLOSE.tryAgainLater, 'slow consumer: queue limit reached; reconnect with last_event_id');
           else if (reason === 'shutdown') ws.close(WS_CLOSE.goingAway, 'server shutting down');
+          else if (reason === 'unavailable') ws.close(WS_CLOSE.tryAgainLater, 'event store unavailable: history could not be read; reconnect with last_event_id');
         },
       });
       void pump(sub, ws);
     },
     onMessage(evt, ws) {
+      // Replies are queued like events (a socket whose subscriber has ended is closing).
+      const reply = (c: Parameters<Subscriber<WsBatch>['control']>[0]) => void sub?.control(c);
+      const sendError = (error: string, message: string, field?: string) => reply(errorControl(error, message, field));
       const data = evt.data;
       const size = typeof data === 'string' ? data.length : data instanceof ArrayBuffer ? data.byteLength : (data as Blob).size;
       if (size > deps.maxWsMessageBytes) {
         ws.close(WS_CLOSE.tooBig, `message larger than ${deps.maxWsMessageBytes} bytes`);
         return;
       }
-      if (typeof data !== 'string') return sendError(ws, 'bad_message', 'messages must be JSON text, not binary');
+      if (typeof data !== 'string') return sendError('bad_message', 'messages must be JSON text, not binary');
       let msg: unknown;
       try {
         msg = JSON.parse(data);
       } catch {
-        return sendError(ws, 'bad_message', 'message is not valid JSON');
+        return sendError('bad_message', 'message is not valid JSON');
       }
-      if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return sendError(ws, 'bad_message', 'message must be a JSON object with an "op" field');
+      if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return sendError('bad_message', 'message must be a JSON object with an "op" field');
       const { op, ...fields } = msg as Record<string, unknown>;
-      if (op === 'ping') return ws.send(JSON.stringify({ control: 'pong' }));
-      if (op !== 'filter') return sendError(ws, 'unknown_op', `unknown op ${JSON.stringify(op)} (known: filter, ping)`, 'op');
+      if (op === 'ping') return reply({ control: 'pong' });
+      if (op !== 'filter') return sendError('unknown_op', `unknown op ${String(JSON.stringify(op)).slice(0, 64)} (known: filter, ping)`, 'op');
       const parsed = parseFilter(fields, deps.knownTypes());
-      if ('error' in parsed) return sendError(ws, 'bad_filter', parsed.error.message, parsed.error.field);
+      if ('error' in parsed) return sendError('bad_filter', parsed.error.message, parsed.error.field);
       if (!sub || sub.ended) return;
-      deps.bus.setFilter(sub, parsed.filter);
-      const ack: Control = { control: 'ack', op: 'filter', filter: parsed.filter };
-      sub.control(ack);
+      const head = deps.bus.setFilter(sub, parsed.filter);
+      sub.control(new FilterChange(filterAck(parsed.filter), parsed.filter, head));
     },
     onClose() {
       sub?.close();

@@ -9,9 +9,12 @@
  */
 import type { Context } from 'hono';
 import type { WSContext } from 'hono/ws';
-import { getConnInfo, upgradeWebSocket, websocket as honoWebsocket } from 'hono/bun';
-import type { Gateway } from '../../core/gateway.ts';
+import type { UpgradeWebSocket } from 'hono/ws';
+import { getConnInfo, upgradeWebSocket as honoUpgradeWebSocket, websocket as honoWebsocket } from 'hono/bun';
+import { handshakeRefusal } from '../web-request-checks.ts';
+import type { Config } from '../server-config.ts';
 import type { RuntimeAdapter } from '../../core/runtime.ts';
+import type { WsBatch } from '../../core/ws-batch.ts';
 import { readAsset } from '../assets.ts';
 import { WS_CLOSE } from '../../core/routes/ws.ts';
 
@@ -27,6 +30,9 @@ export interface BunSocket {
 export interface BunServer {
   readonly port: number;
   requestIP(req: Request): { address: string } | null;
+  /** Requests in flight, the one being handled and open streams included. */
+  readonly pendingRequests: number;
+  readonly pendingWebSockets: number;
   timeout(req: Request, seconds: number): void;
   stop(closeActiveConnections?: boolean): Promise<void> | void;
 }
@@ -72,16 +78,32 @@ function sendFrom(raw: BunSocket, messages: string[], from: number): Promise<voi
   }
 }
 
-function sendBatch(ws: WSContext, messages: string[]): Promise<void> | void {
+function sendBatch(ws: WSContext, batch: WsBatch): Promise<void> | void {
   const raw = ws.raw as BunSocket;
   if (raw.readyState !== 1) return;
-  return sendFrom(raw, messages, 0);
+  return sendFrom(raw, batch.texts, 0);
 }
+
+function server(c: Context): BunServer | undefined {
+  const env = c.env as BunServer | { server: BunServer } | undefined;
+  return env && 'server' in env ? env.server : env;
+}
+
+/**
+ * hono/bun's upgrade, after the handshake checks Bun does not make: it
+ * upgrades without `Connection: Upgrade`, and it always selects the first
+ * subprotocol offered (a Sec-WebSocket-Protocol it is given replaces the
+ * value but cannot remove the header), so an offer is refused instead.
+ */
+const upgradeWebSocket = ((createEvents: any, options: any) => {
+  const inner = honoUpgradeWebSocket(createEvents, options);
+  return async (c: Context, next: () => Promise<void>) => handshakeRefusal(c.req.raw, { refuseSubprotocols: true }) ?? inner(c, next);
+}) as UpgradeWebSocket<any, any>;
 
 export const bunRuntime: RuntimeAdapter = {
   name: 'bun',
   upgradeWebSocket,
-  remoteAddress: (c: Context) => (c.env ? getConnInfo(c).remote.address : undefined),
+  remoteAddress: (c) => (c.env ? getConnInfo(c).remote.address : undefined),
   ws: { sendBatch, backpressure: true },
   asset: readAsset,
 };
@@ -95,7 +117,7 @@ export const bunRuntime: RuntimeAdapter = {
 /** What Bun.serve's `websocket` option is given (Bun's own type is not part of this project). */
 export type BunWebSocketOptions = Record<string, unknown>;
 
-export function bunWebSocketOptions(config: Pick<Gateway['config'], 'maxWsMessageBytes' | 'wsPingMs'>): BunWebSocketOptions {
+export function bunWebSocketOptions(config: Pick<Config, 'maxWsMessageBytes' | 'wsPingMs'>): BunWebSocketOptions {
   return {
     ...honoWebsocket,
     close(ws: any, code: number, reason: string) {

@@ -1,7 +1,7 @@
 /**
  * Deno mapped onto the core: a WebSocket upgrade through Deno.upgradeWebSocket
  * with Deno's own protocol pings (`idleTimeout`), the peer address from Deno.serve's
- * handler info (getConnInfo), and WebSocket sends that wait while the socket has too much
+ * handler info, and WebSocket sends that wait while the socket has too much
  * buffered (Deno keeps `bufferedAmount` but has no drain event, so the wait
  * polls it).
  *
@@ -11,9 +11,11 @@
 import type { Context } from 'hono';
 import { getConnInfo } from 'hono/deno';
 import { defineWebSocketHelper, WSContext, type UpgradeWebSocket } from 'hono/ws';
-import type { Gateway } from '../../core/gateway.ts';
-import type { RuntimeAdapter } from '../../core/runtime.ts';
+import type { Config } from '../server-config.ts';
+import { WS_SOCKET_HWM, type RuntimeAdapter } from '../../core/runtime.ts';
+import type { WsBatch } from '../../core/ws-batch.ts';
 import { readAsset } from '../assets.ts';
+import { handshakeRefusal } from '../web-request-checks.ts';
 
 /** What Deno.serve hands the handler next to the request. */
 export interface DenoServeInfo {
@@ -24,8 +26,6 @@ interface DenoUpgrade {
   upgradeWebSocket(req: Request, options: { idleTimeout: number; protocol?: string }): { socket: WebSocket; response: Response };
 }
 
-/** Bytes buffered in a socket past which the sender waits for it to drain. */
-const WS_SOCKET_HWM = 1 << 20;
 /** How often a waiting sender looks at the socket again. */
 const DRAIN_POLL_MS = 10;
 
@@ -39,10 +39,10 @@ function belowMark(raw: WebSocket): Promise<void> {
   });
 }
 
-function sendBatch(ws: WSContext, messages: string[]): Promise<void> | void {
+function sendBatch(ws: WSContext, batch: WsBatch): Promise<void> | void {
   const raw = ws.raw as WebSocket;
   if (raw.readyState !== WebSocket.OPEN) return;
-  for (const m of messages) raw.send(m);
+  for (const m of batch.texts) raw.send(m);
   if (raw.bufferedAmount >= WS_SOCKET_HWM) return belowMark(raw);
 }
 
@@ -51,15 +51,18 @@ function sendBatch(ws: WSContext, messages: string[]): Promise<void> | void {
  * closes it (1001) when no pong comes within `idleTimeout`; twice the ping
  * interval matches Node's "one missed pong".
  */
-export function denoRuntime(config: Pick<Gateway['config'], 'wsPingMs'>): RuntimeAdapter {
+export function denoRuntime(config: Pick<Config, 'wsPingMs'>): RuntimeAdapter {
   const idleTimeout = Math.max(1, Math.ceil((2 * config.wsPingMs) / 1000));
   // Not hono/deno's helper: it compares the Upgrade header case-sensitively, and
   // answers `Upgrade: WebSocket` (a valid spelling) with 404.
   const upgrade = defineWebSocketHelper<WebSocket>((c, events) => {
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return;
+    // Deno throws without `Connection: Upgrade`: answer 426 instead.
+    const refused = handshakeRefusal(c.req.raw);
+    if (refused) return refused;
     const Deno = (globalThis as unknown as { Deno: DenoUpgrade }).Deno;
-    const protocol = c.req.header('sec-websocket-protocol')?.split(',')[0]?.trim();
-    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout, ...(protocol ? { protocol } : {}) });
+    // No `protocol`: eventgate speaks no subprotocol, so none offered is selected.
+    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout });
     const ctx = new WSContext<WebSocket>({
       raw: socket,
       url: socket.url ? new URL(socket.url) : null,

@@ -6,9 +6,10 @@
  */
 import type { Config } from '../server-config.ts';
 import type { Gateway } from '../../core/gateway.ts';
-import { DEFAULT_HOSTNAME, DEFAULT_PORT, listeningUrl, once, type ServeOptions, type ServerHandle } from '../handle.ts';
+import { listeningUrl, once, serveSettings, type ServeOptions, type ServerHandle } from '../handle.ts';
 import { bindRuntime } from '../slot.ts';
 import { startServer, type StartOptions, type StartedServer } from '../start.ts';
+import { hostRefusal, withBodyTimeout } from '../web-request-checks.ts';
 import { denoRuntime, type DenoServeInfo } from './adapter.ts';
 
 interface DenoHttpServer {
@@ -31,12 +32,14 @@ const SERVER_SHUTDOWN_MS = 1000;
 export async function serve(gateway: Gateway, options: ServeOptions = {}): Promise<ServerHandle> {
   const Deno = (globalThis as { Deno?: DenoGlobal }).Deno;
   if (!Deno) throw new Error("eventgate: 'eventgate/deno' runs on Deno only; on Node use 'eventgate/node'");
+  const o = serveSettings(options);
   bindRuntime(gateway, denoRuntime(gateway.config));
   await gateway.ready;
-  const hostname = options.hostname ?? DEFAULT_HOSTNAME;
+  const app = withBodyTimeout(gateway.app.fetch, o.bodyTimeoutMs);
+  const hostname = o.hostname;
   const server = Deno.serve(
     {
-      port: options.port ?? DEFAULT_PORT,
+      port: o.port,
       hostname,
       onListen: () => {},
       onError(err) {
@@ -44,9 +47,10 @@ export async function serve(gateway: Gateway, options: ServeOptions = {}): Promi
         return Response.json({ error: 'internal', message: 'internal error' }, { status: 500 });
       },
     },
-    (req, info) => gateway.app.fetch(req, info),
+    (req, info) => hostRefusal(req) ?? app(req, info),
   );
   const port = server.addr.port;
+  gateway.listening([{ hostname, port }]); // its own origins, and whether it is loopback-only
   return {
     port,
     url: listeningUrl(hostname, port),

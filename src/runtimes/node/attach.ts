@@ -18,6 +18,8 @@ import type { Gateway } from '../../core/gateway.ts';
 import { bindRuntime } from '../slot.ts';
 import { nodeRuntime } from './adapter.ts';
 import { withDirectEventStreams } from './sse-stream.ts';
+import { withRequestGuards } from './request-guards.ts';
+import { isWebSocketHandshake, serveAsOrdinaryRequest } from './upgrade-offers.ts';
 import { upgradeListener } from './ws-upgrade.ts';
 import { nodeWebSockets } from './ws-server.ts';
 
@@ -54,8 +56,9 @@ export function attach(server: Server, gateway: Gateway, options: AttachOptions 
   const prefix = normalPrefix(options.prefix);
   bindRuntime(gateway, nodeRuntime);
   const sockets = nodeWebSockets(gateway.config);
-  const handleRequest = getRequestListener(withDirectEventStreams(gateway.app.fetch));
-  const handleUpgrade = upgradeListener(sockets.wss, gateway.app.fetch);
+  const fetch = withRequestGuards(gateway.app.fetch);
+  const handleRequest = getRequestListener(withDirectEventStreams(fetch));
+  const handleUpgrade = upgradeListener(server, sockets.wss, fetch, '/ws/events');
 
   const hostListeners = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
@@ -70,12 +73,25 @@ export function attach(server: Server, gateway: Gateway, options: AttachOptions 
   };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const rest = underPrefix(req.url, prefix);
-    if (rest === undefined) return; // the host's upgrade, for its own listeners
+    if (rest === undefined) {
+      // The host's upgrade, for its own listeners; with none, it is the ordinary request it also is.
+      if (server.listenerCount('upgrade') === 1) serveAsOrdinaryRequest(server, req, socket, head);
+      return;
+    }
+    // An offer that is not our WebSocket handshake (h2c) goes back to the parser whole, prefix included.
+    if (!isWebSocketHandshake(req, `${prefix}/ws/events`)) return serveAsOrdinaryRequest(server, req, socket, head);
     req.url = rest;
     void handleUpgrade(req, socket, head);
   };
   server.on('request', onRequest);
   server.on('upgrade', onUpgrade);
+  // Its own origins, and whether it is loopback-only: where the host listens, now or once it does.
+  const tell = () => {
+    const a = server.address();
+    if (a && typeof a === 'object') gateway.listening([{ hostname: a.address, port: a.port }]);
+  };
+  if (server.listening) tell();
+  else server.once('listening', tell);
 
   let closing: Promise<void> | undefined;
   return {

@@ -4,6 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { behindStream, hasLiveStream, markLiveStream } from './request-guards.ts';
 
 /**
  * Event-stream responses written here rather than by @hono/node-server's
@@ -11,7 +12,9 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
  * subscriber's stream hands over, waiting for `drain` when the socket is
  * full. Same bytes and backpressure, fewer objects kept per open stream
  * (no pending async frame, no close/error listeners, no `closed` promise).
- * Other responses pass through untouched.
+ * Other responses pass through untouched. A stream whose response would
+ * wait behind another on its connection (pipelined) is cancelled and
+ * refused (request-guards.ts): one live stream per connection.
  */
 export function withDirectEventStreams(fetch: (req: Request, env: any) => Response | Promise<Response>) {
   return async (req: Request, env: any): Promise<Response> => {
@@ -19,6 +22,11 @@ export function withDirectEventStreams(fetch: (req: Request, env: any) => Respon
     const out = env?.outgoing as ServerResponse | undefined;
     // Status and headers first: reading `body` turns node-server's light Response into a full one.
     if (!out || res.status !== 200 || !res.headers.get('content-type')?.startsWith('text/event-stream') || !res.body) return res;
+    if (!out.socket || hasLiveStream(out.socket)) {
+      await res.body.cancel();
+      return behindStream();
+    }
+    markLiveStream(out.socket, out);
     const headers: Record<string, string> = {};
     res.headers.forEach((v, k) => {
       headers[k] = v;

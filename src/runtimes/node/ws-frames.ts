@@ -4,25 +4,29 @@
  * a promise to wait on when the socket has more buffered than it should.
  */
 import type { WSContext } from 'hono/ws';
-
-/** Bytes buffered in a socket past which the sender waits for it to drain. */
-const WS_SOCKET_HWM = 1 << 20;
+import { WS_SOCKET_HWM } from '../../core/runtime.ts';
+import type { WsBatch } from '../../core/ws-batch.ts';
 
 /**
- * RFC 6455 text frames (server to client: unmasked, one frame per message),
- * built once per message text and shared by every socket that sends it. An
- * event's JSON text is one string object shared by all its subscribers, so
- * a small map keyed by it finds the frame for the 2nd..Nth subscriber.
+ * Frames of shared messages (an event's JSON is one string object handed to
+ * every subscriber of that event, and the batch says which texts are
+ * shared), built once and kept for the 2nd..Nth socket. Bounded in bytes:
+ * each entry weighs its frame and its key text; the oldest go first, and a
+ * frame larger than an eighth of the budget is never kept.
  */
-const FRAME_CACHE_MAX = 2048;
+export const FRAME_CACHE_MAX_BYTES = 16 * 1024 * 1024;
 const frameCache = new Map<string, Buffer>();
+let frameCacheBytes = 0;
 
-export function textFrame(text: string): Buffer {
-  let f = frameCache.get(text);
-  if (f !== undefined) return f;
+/** What the frame cache holds now (for tests). */
+export function frameCacheSize(): { entries: number; bytes: number } {
+  return { entries: frameCache.size, bytes: frameCacheBytes };
+}
+
+function buildFrame(text: string): Buffer {
   const len = Buffer.byteLength(text);
   const head = len < 126 ? 2 : len < 65536 ? 4 : 10;
-  f = Buffer.allocUnsafe(head + len);
+  const f = Buffer.allocUnsafe(head + len);
   f[0] = 0x81; // FIN + text
   if (head === 2) f[1] = len;
   else if (head === 4) {
@@ -34,18 +38,34 @@ export function textFrame(text: string): Buffer {
     f.writeUInt32BE(len >>> 0, 6);
   }
   f.write(text, head, 'utf8');
-  if (text.startsWith('{"control"')) return f; // one subscriber's own message: not shared
-  if (frameCache.size >= FRAME_CACHE_MAX) frameCache.delete(frameCache.keys().next().value!);
+  return f;
+}
+
+/** The frame of `text`; kept for other sockets when `shared`. */
+export function textFrame(text: string, shared: boolean): Buffer {
+  if (!shared) return buildFrame(text);
+  let f = frameCache.get(text);
+  if (f !== undefined) return f;
+  f = buildFrame(text);
+  const weight = f.length + text.length;
+  if (weight > FRAME_CACHE_MAX_BYTES / 8) return f;
+  while (frameCacheBytes + weight > FRAME_CACHE_MAX_BYTES) {
+    const [k, v] = frameCache.entries().next().value!;
+    frameCache.delete(k);
+    frameCacheBytes -= v.length + k.length;
+  }
   frameCache.set(text, f);
+  frameCacheBytes += weight;
   return f;
 }
 
 type RawSocket = { write(b: Uint8Array, cb?: (err?: Error | null) => void): boolean; writableLength: number; destroyed: boolean };
 
-export function sendBatch(ws: WSContext, messages: string[]): Promise<void> | void {
+export function sendBatch(ws: WSContext, batch: WsBatch): Promise<void> | void {
   const raw = ws.raw as WebSocket & { _socket?: RawSocket };
   if (raw.readyState !== 1) return;
   const sock = raw._socket;
+  const messages = batch.texts;
   if (!sock || sock.destroyed) {
     for (const m of messages) raw.send(m);
     return;
@@ -53,11 +73,11 @@ export function sendBatch(ws: WSContext, messages: string[]): Promise<void> | vo
   // Whole frames written straight to the socket, one write for the whole run:
   // ws adds nothing here (no extensions are negotiated, perMessageDeflate is off).
   let buf: Buffer;
-  if (messages.length === 1) buf = textFrame(messages[0]!);
+  if (messages.length === 1) buf = textFrame(messages[0]!, batch.shared(0));
   else {
     const frames = new Array<Buffer>(messages.length);
     let total = 0;
-    for (let i = 0; i < messages.length; i++) total += (frames[i] = textFrame(messages[i]!)).length;
+    for (let i = 0; i < messages.length; i++) total += (frames[i] = textFrame(messages[i]!, batch.shared(i))).length;
     buf = Buffer.concat(frames, total);
   }
   if (sock.writableLength + buf.length < WS_SOCKET_HWM) {

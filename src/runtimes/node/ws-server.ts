@@ -14,7 +14,8 @@ export interface NodeWebSockets {
 }
 
 export function nodeWebSockets(config: Pick<Gateway['config'], 'maxWsMessageBytes' | 'wsPingMs'>): NodeWebSockets {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxWsMessageBytes, perMessageDeflate: false });
+  // eventgate speaks no subprotocol: one offered is never selected (ws would pick the first).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxWsMessageBytes, perMessageDeflate: false, handleProtocols: () => false });
   const stopPings = startPings(wss, config.wsPingMs);
   return {
     wss,

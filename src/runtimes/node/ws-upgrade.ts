@@ -9,6 +9,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { defineWebSocketHelper, WSContext, type UpgradeWebSocket, type WSEvents } from 'hono/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { isWebSocketHandshake, serveAsOrdinaryRequest } from './upgrade-offers.ts';
 
 const MISSED_PONG = Symbol('eventgate.missedPong');
 type Pinged = WebSocket & { [MISSED_PONG]?: boolean };
@@ -54,10 +55,16 @@ interface UpgradeSlot {
 export const upgradeWebSocket: UpgradeWebSocket<any, any> = defineWebSocketHelper(async (c, events) => {
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return;
   const slot = (c.env as Record<symbol, UpgradeSlot> | undefined)?.[UPGRADE];
-  if (!slot) return new Response(null, { status: 500 });
+  // Not a handshake the 'upgrade' listener took (no `Connection: upgrade`): say what is missing.
+  if (!slot) return notAHandshake();
   slot.events = events;
   return new Response(null, { status: 200 }); // the upgrade listener answers 101
 });
+
+function notAHandshake(): Response {
+  const body = { error: 'upgrade_required', field: 'Connection', message: 'a WebSocket handshake needs Connection: Upgrade with Upgrade: websocket' };
+  return new Response(JSON.stringify(body), { status: 426, headers: { 'Content-Type': 'application/json', Upgrade: 'websocket', Connection: 'Upgrade' } });
+}
 
 /** What hono's WSContext reads; methods on the prototype, nothing per connection but the socket. */
 class WsInit {
@@ -120,28 +127,45 @@ function refuseUpgrade(socket: Duplex, status: number, headers: Headers | undefi
   socket.end(Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n'), body]));
 }
 
+/**
+ * The handshake as a web Request. Its URL is the server's own address plus
+ * the request target, never the Host header: a Host such as
+ * `x/api/events/stats?` must not choose the route. The Host header itself
+ * is passed on as sent, for the origin check.
+ */
 function upgradeRequest(req: IncomingMessage): Request {
   const headers = new Headers();
   for (const key in req.headers) {
     const value = req.headers[key];
-    if (value) headers.append(key, Array.isArray(value) ? value[0]! : value);
+    if (value !== undefined) headers.append(key, Array.isArray(value) ? value[0]! : value); // an empty header (Origin:) is kept, as on plain requests
   }
   const target = req.url ?? '/';
   if (target[0] !== '/') throw new Error('bad request target');
-  return new Request(`http://${req.headers.host ?? 'localhost'}${target}`, { headers });
+  const { localAddress, localPort } = req.socket;
+  const host = !localAddress ? 'localhost' : localAddress.includes(':') ? `[${localAddress}]` : localAddress;
+  const url = new URL(`http://${host}:${localPort ?? 80}`);
+  url.pathname = target.split('?', 1)[0]!;
+  url.search = target.slice(url.pathname.length);
+  return new Request(url, { headers });
 }
 
 type Fetch = (req: Request, env: unknown) => Response | Promise<Response>;
 
-/** Serves WebSocket upgrades on `server` through the app's `fetch`, with `wss` (noServer) doing the handshake. */
-export function serveWebSockets(server: Server, wss: WebSocketServer, fetch: Fetch): void {
-  server.on('upgrade', upgradeListener(wss, fetch));
+/**
+ * Serves WebSocket handshakes to `path` on `server` through the app's
+ * `fetch`, with `wss` (noServer) doing the handshake. Every other upgrade
+ * offer (h2c from `curl --http2`, a WebSocket handshake to another path) is
+ * served as the ordinary request it also is (upgrade-offers.ts).
+ */
+export function serveWebSockets(server: Server, wss: WebSocketServer, fetch: Fetch, path: string): void {
+  server.on('upgrade', upgradeListener(server, wss, fetch, path));
 }
 
-/** An `upgrade` listener that hands each upgrade to the app's `fetch` (attach.ts calls it for its prefix only). */
-export function upgradeListener(wss: WebSocketServer, fetch: Fetch): (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void> {
+/** The `upgrade` listener of serveWebSockets (attach.ts calls it for its prefix only). */
+export function upgradeListener(server: Server, wss: WebSocketServer, fetch: Fetch, path: string): (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void> {
   const ignore = () => {};
   return async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!isWebSocketHandshake(req, path)) return serveAsOrdinaryRequest(server, req, socket, head);
     socket.on('error', ignore);
     const slot: UpgradeSlot = {};
     let res: Response;

@@ -19,7 +19,7 @@ export function workersRuntime(sockets: HibernatingSockets, heartbeat: SseHeartb
     name: 'workers',
     upgradeWebSocket: sockets.upgradeWebSocket,
     remoteAddress: (c) => c.req.header(PEER_HEADER) || undefined,
-    ws: { backpressure: false, sendBatch: (ws, messages) => sockets.sendBatch(ws, messages) },
+    ws: { backpressure: false, sendBatch: (ws, batch) => sockets.sendBatch(ws, batch), sessions: (open) => sockets.sessions(open) },
     every: (ms, tick) => heartbeat.every(ms, tick),
     asset: workersAsset,
   };

@@ -7,7 +7,6 @@
 import type { DurableObjectState, WebSocket as CfWebSocket } from '@cloudflare/workers-types/latest';
 import { DurableObjectBackend } from '../../backends/durable-object.ts';
 import { ConfigError, loadGatewayConfig } from '../../core/config.ts';
-import { formatCursor } from '../../core/cursor.ts';
 import { createGateway, type Gateway } from '../../core/gateway.ts';
 import { workersRuntime } from './adapter.ts';
 import { envRecord } from './env.ts';
@@ -53,10 +52,7 @@ export class EventHub {
       return;
     }
     const backend = new DurableObjectBackend({ storage: state.storage, historySize: config.historySize });
-    const sockets = new HibernatingSockets(state, () => {
-      const w = backend.window();
-      return w.head > 0 ? formatCursor(w.epoch, w.head) : null;
-    });
+    const sockets = new HibernatingSockets(state);
     const heartbeat = new SseHeartbeat(() => {
       for (const s of gateway.bus.subscribers()) if (s.transport === 'sse') return true;
       return false;

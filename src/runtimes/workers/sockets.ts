@@ -9,12 +9,12 @@
  * webSocketMessage/webSocketClose handlers and go to the same session
  * (src/core/routes/ws.ts) the upgrade created.
  */
-import type { Context } from 'hono';
 import { createWSMessageEvent, defineWebSocketHelper, WSContext, type UpgradeWebSocket, type WSEvents } from 'hono/ws';
 import type { DurableObjectState, WebSocket as CfWebSocket } from '@cloudflare/workers-types/latest';
 import type { Filter } from '../../core/filter.ts';
 import type { OverflowPolicy } from '../../core/subscriber.ts';
 import type { SubscriptionSpec } from '../../core/subscription.ts';
+import type { WsBatch } from '../../core/ws-batch.ts';
 
 /** What survives hibernation, per socket (the runtime caps it at 2 KiB). */
 interface Attachment {
@@ -33,27 +33,28 @@ interface Session {
   quietReady: boolean;
 }
 
-type CreateEvents = (c: Context) => WSEvents | Promise<WSEvents>;
+type OpenSession = (spec: SubscriptionSpec) => WSEvents;
 type Pair = new () => { 0: CfWebSocket; 1: CfWebSocket };
 
 const CLOSE_RESTART = 1012;
 
 export class HibernatingSockets {
   readonly #state: DurableObjectState;
-  readonly #head: () => string | null;
   readonly #sessions = new Map<string, Session>();
   readonly #byCtx = new WeakMap<WSContext, Session>();
-  #createEvents: CreateEvents | undefined;
+  #open: OpenSession | undefined;
 
-  /** `head` gives the cursor of the newest stored event (where a changed filter starts). */
-  constructor(state: DurableObjectState, head: () => string | null) {
+  constructor(state: DurableObjectState) {
     this.#state = state;
-    this.#head = head;
+  }
+
+  /** WsCapabilities.sessions: the app's session factory, kept to rebuild sessions after a wake. */
+  sessions(open: OpenSession): void {
+    this.#open = open;
   }
 
   /** The runtime's upgradeWebSocket: Hono's helper over `ctx.acceptWebSocket`. */
-  readonly upgradeWebSocket: UpgradeWebSocket = (() => {
-    const helper = defineWebSocketHelper(async (c, events) => {
+  readonly upgradeWebSocket: UpgradeWebSocket = defineWebSocketHelper(async (c, events) => {
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return;
       const spec = c.get('spec') as SubscriptionSpec;
       const pair = new (globalThis as unknown as { WebSocketPair: Pair }).WebSocketPair();
@@ -62,13 +63,7 @@ export class HibernatingSockets {
       this.#state.acceptWebSocket(server, [id]);
       this.#start(server, { id, filter: spec.filter, policy: spec.policy, cursor: spec.cursor }, events, false);
       return new Response(null, { status: 101, webSocket: pair[0] } as ResponseInit);
-    });
-    return ((...args: unknown[]) => {
-      // The app passes its session factory once, when it is built; kept to rebuild sessions after a wake.
-      if (typeof args[0] === 'function') this.#createEvents = args[0] as CreateEvents;
-      return (helper as (...a: unknown[]) => unknown)(...args);
-    }) as UpgradeWebSocket;
-  })();
+  }) as UpgradeWebSocket;
 
   get size(): number {
     return this.#sessions.size;
@@ -116,7 +111,7 @@ export class HibernatingSockets {
     const known = id === undefined ? undefined : this.#sessions.get(id);
     if (known) return known;
     const att = ws.deserializeAttachment() as Attachment | null;
-    if (!att || !att.filter || !this.#createEvents) {
+    if (!att || !att.filter || !this.#open) {
       const resume = att?.cursor ? `; reconnect with last_event_id=${att.cursor}` : '; reconnect';
       try {
         ws.close(CLOSE_RESTART, `subscription state was lost${resume}`.slice(0, 123));
@@ -127,9 +122,7 @@ export class HibernatingSockets {
     }
     // Resume where this socket stood; without a cursor it had nothing to replay after.
     const spec: SubscriptionSpec = { filter: att.filter, policy: att.policy, cursor: att.cursor, replay: 0 };
-    const events = this.#createEvents({ get: (key: string) => (key === 'spec' ? spec : undefined) } as unknown as Context);
-    if (events instanceof Promise) throw new Error('eventgate: the WebSocket session factory must be synchronous');
-    return this.#start(ws, att, events, true);
+    return this.#start(ws, att, this.#open(spec), true);
   }
 
   message(ws: CfWebSocket, data: string | ArrayBuffer): void {
@@ -152,40 +145,23 @@ export class HibernatingSockets {
   }
 
   /**
-   * Sends a run of messages and moves the socket's cursor past them. There is
-   * no backpressure signal on Workers (no bufferedAmount): what is sent is the
-   * runtime's to buffer, and the subscriber queue's mark bounds only what the
-   * gateway itself holds.
+   * Sends a run of messages and moves the socket's cursor and filter to
+   * where the batch says the client stands. There is no backpressure signal
+   * on Workers (no bufferedAmount): what is sent is the runtime's to buffer,
+   * and the subscriber queue's mark bounds only what the gateway itself holds.
    */
-  sendBatch(ctx: WSContext, messages: string[]): void {
+  sendBatch(ctx: WSContext, batch: WsBatch): void {
     const s = this.#byCtx.get(ctx);
     const ws = ctx.raw as CfWebSocket;
     if (ws.readyState !== 1) return;
-    if (!s) {
-      for (const m of messages) ws.send(m);
-      return;
-    }
-    const att = s.att;
-    const before = JSON.stringify(att);
-    for (const m of messages) {
-      if (m.startsWith('{"id":"')) {
-        att.cursor = m.slice(7, m.indexOf('"', 7));
-      } else if (m.startsWith('{"control":"ready"')) {
-        const head = (JSON.parse(m) as { head: string | null }).head;
-        if (head !== null) att.cursor = head;
-        if (s.quietReady) {
-          s.quietReady = false;
-          continue;
-        }
-      } else if (m.startsWith('{"control":"ack"')) {
-        const ack = JSON.parse(m) as { op: string; filter?: Filter };
-        if (ack.op === 'filter' && ack.filter) {
-          att.filter = ack.filter;
-          att.cursor = this.#head() ?? att.cursor;
-        }
-      }
-      ws.send(m);
-    }
-    if (JSON.stringify(att) !== before) this.#save(ws, att);
+    const texts = batch.texts;
+    // A session rebuilt after a wake: its client already had its `ready`.
+    const skip = s?.quietReady && batch.readyAt >= 0 ? batch.readyAt : -1;
+    if (skip >= 0) s!.quietReady = false;
+    for (let i = 0; i < texts.length; i++) if (i !== skip) ws.send(texts[i]!);
+    if (!s || (batch.cursor === null && batch.filter === undefined)) return;
+    if (batch.cursor !== null) s.att.cursor = batch.cursor;
+    if (batch.filter !== undefined) s.att.filter = batch.filter;
+    this.#save(ws, s.att);
   }
 }

@@ -20,7 +20,19 @@ export type Capability =
   /** The process drains on SIGTERM and exits 0. */
   | 'sigterm_drain'
   /** The process refuses to start on a bad configuration value: exit code 1 and a message naming the variable. */
-  | 'exit_on_bad_config';
+  | 'exit_on_bad_config'
+  /** The gateway knows where it listens: its own origin, loopback origins while it listens on loopback only, and the Host check. */
+  | 'knows_own_origin'
+  /** A header with an empty value (`Origin:`) reaches the gateway as sent. */
+  | 'empty_origin'
+  /** A request carrying an h2c upgrade offer (curl --http2) has its body read like any other. */
+  | 'h2c_offer_body'
+  /** Request headers that trickle in (or never come) get 408 once HEADERS_TIMEOUT_MS has passed. */
+  | 'headers_timeout'
+  /** A request body that trickles in gets 408 once BODY_TIMEOUT_MS has passed. */
+  | 'body_timeout'
+  /** An oversized body sent with `Connection: close` gets a 413 the client can read before the connection ends. */
+  | 'readable_413_on_close';
 
 export type Limits = Partial<Record<Capability, string>>;
 
