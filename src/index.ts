@@ -11,16 +11,24 @@ import { MemoryBackend } from './backends/memory.ts';
 import { defaultGatewayConfig } from './core/config.ts';
 import { createGateway as createCoreGateway, type Gateway, type GatewayOptions as CoreGatewayOptions } from './core/gateway.ts';
 import type { Backend } from './core/store.ts';
+import { rememberSlot, runtimeSlot } from './runtimes/slot.ts';
 
 export interface GatewayOptions extends Omit<CoreGatewayOptions, 'backend'> {
   /** Where events are stored; default in memory with `config.historySize`. */
   backend?: Backend;
 }
 
-/** Builds a gateway; without a backend, history is kept in memory. */
+/**
+ * Builds a gateway; without a backend, history is kept in memory. Without a
+ * runtime, the runtime that serves it binds itself (`serve` from
+ * eventgate/node, /bun, /deno, or `attach`); until then it answers in-process.
+ */
 export function createGateway(options: GatewayOptions = {}): Gateway {
   const historySize = options.config?.historySize ?? defaultGatewayConfig().historySize;
-  return createCoreGateway({ ...options, backend: options.backend ?? new MemoryBackend({ historySize }) });
+  const slot = options.runtime ? undefined : runtimeSlot();
+  const gateway = createCoreGateway({ ...options, runtime: options.runtime ?? slot!.adapter, backend: options.backend ?? new MemoryBackend({ historySize }) });
+  if (slot) rememberSlot(gateway, slot);
+  return gateway;
 }
 
 export type { Gateway };
@@ -28,7 +36,7 @@ export type { Logger, LogLevel } from './core/logger.ts';
 export { consoleLogger } from './core/logger.ts';
 export { loadGatewayConfig, defaultGatewayConfig, ConfigError, type GatewayConfig } from './core/config.ts';
 export { loadConfig, loadServerConfig, type Config, type ServerConfig } from './runtimes/server-config.ts';
-export { EventRegistry, defaultRegistry, type MetadataSchema } from './core/registry.ts';
+export { EventRegistry, defaultRegistry, type MetadataSchema, type SeverityRule, type TypeOptions } from './core/registry.ts';
 export * from './core/schemas.ts';
 export type { SystemEvent, NewEvent } from './core/event.ts';
 export type { Filter } from './core/filter.ts';
@@ -38,5 +46,6 @@ export { inferSeverity } from './core/severity.ts';
 export { BackendUnavailableError, type Backend, type HistoryWindow, type StreamBreak } from './core/store.ts';
 export { MemoryBackend } from './backends/memory.ts';
 export type { RuntimeAdapter } from './core/runtime.ts';
+export { defineConfig, type EventgateConfig, type EventTypeDefinition } from './eventgate-config.ts';
 export { clientAddress, isLoopbackClient, parseTrustProxy, type PeerTrust, type TrustedProxies } from './core/peer.ts';
 export type { ListenAddress } from './core/origin.ts';

@@ -22,6 +22,7 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { refusals } from './routes/refusals.ts';
+import { openApiRoutes } from './routes/openapi.ts';
 import { pageRoutes } from './routes/page.ts';
 import { publishHandler } from './routes/publish.ts';
 import { sseHandler } from './routes/sse.ts';
@@ -76,13 +77,25 @@ export function createApp(deps: AppDeps): Hono<any> {
 
   app.use('/api/*', origin);
   app.on('OPTIONS', '/api/*', (c) => c.body(null, 204));
-  const stats = { bus, auth: deps.auth.counters, runtimeName: runtime.name, historyCapacity: config.historySize, startedAt: deps.startedAt, draining: deps.draining, emitFailures: deps.emitFailures };
+  // runtimeName is read at each request: a gateway from the package entry learns its runtime when it is served.
+  const stats = {
+    bus,
+    auth: deps.auth.counters,
+    get runtimeName() {
+      return runtime.name;
+    },
+    historyCapacity: config.historySize,
+    startedAt: deps.startedAt,
+    draining: deps.draining,
+    emitFailures: deps.emitFailures,
+  };
   opsRoutes(app, { bus, telemetry, runtimeName: runtime.name, draining: deps.draining, guard: admin });
   app.get('/api/events/stats', admin, (c) => {
     const raw = c.req.query('limit');
     if (raw !== undefined && !/^\d{1,7}$/.test(raw)) return jsonError(c, 400, { error: 'bad_query', field: 'limit', message: 'limit must be a whole number' });
     return c.json(statsSnapshot(stats, raw === undefined ? 1000 : Number(raw)));
   });
+  openApiRoutes(app, { registry, maxBatch: config.maxBatch });
   app.post(
     '/api/events',
     publishHandler({

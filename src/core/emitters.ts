@@ -25,7 +25,6 @@
 import * as v from 'valibot';
 import type { NewEvent } from './event.ts';
 import type { EventRegistry } from './registry.ts';
-import { inferSeverity } from './severity.ts';
 import { BackendUnavailableError } from './store.ts';
 import type {
   BuiltinMetadata,
@@ -107,7 +106,7 @@ export function createEmitters(
         const event: NewEvent = {
           timestamp: options.timestamp ?? Date.now() / 1000,
           type,
-          severity: options.severity ?? inferSeverity(type, result.output),
+          severity: options.severity ?? registry.severity(type, result.output),
           message: options.message ?? defaultMessage(type, metadata),
           metadata: result.output,
         };

@@ -67,7 +67,7 @@ export interface RuntimeAdapter {
    * as `npm run build:web` writes them to dist/web/ from src/ui and
    * src/client; undefined for a file it does not have. Absent: the gateway
    * serves no page (GET / answers 404). Node, Bun and Deno can all use
-   * runtimes/node/assets.ts (`readAsset`), which reads dist/web from disk.
+   * runtimes/assets.ts (`readAsset`), which reads dist/web from disk.
    * On Workers, each built file is a Text module (a wrangler.toml
    * `[[rules]] type = "Text"`) answered from a map of them.
    */

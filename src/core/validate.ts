@@ -8,7 +8,6 @@ import type { NewEvent } from './event.ts';
 import { checkJsonShape, MAX_METADATA_DEPTH } from './json-shape.ts';
 import type { EventRegistry } from './registry.ts';
 import { SEVERITIES, type Severity } from './schemas.ts';
-import { inferSeverity } from './severity.ts';
 
 export interface Problem {
   path: string;
@@ -118,7 +117,7 @@ export function validateEvent(
   return {
     timestamp: (o.timestamp as number | undefined) ?? now,
     type: type as string,
-    severity: (o.severity as Severity | undefined) ?? inferSeverity(type as string, metadata),
+    severity: (o.severity as Severity | undefined) ?? registry.severity(type as string, metadata),
     message: o.message as string,
     metadata,
   };

@@ -11,7 +11,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
-import { readAsset } from '../../src/runtimes/node/assets.ts';
+import { readAsset } from '../../src/runtimes/assets.ts';
 
 const HTML = `<!doctype html>
 <meta charset="utf-8">

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assetCacheSize } from '../../src/runtimes/node/assets.ts';
+import { assetCacheSize } from '../../src/runtimes/assets.ts';
 import type { NodeServer } from '../../src/runtimes/node/server.ts';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.ts';
 import { h2cOffer, RawConnection } from '../helpers/raw-http.ts';

@@ -10,12 +10,12 @@
 import type { Context } from 'hono';
 import type { WSContext } from 'hono/ws';
 import type { UpgradeWebSocket } from 'hono/ws';
-import { upgradeWebSocket as honoUpgradeWebSocket, websocket as honoWebsocket } from 'hono/bun';
+import { getConnInfo, upgradeWebSocket as honoUpgradeWebSocket, websocket as honoWebsocket } from 'hono/bun';
 import { handshakeRefusal } from '../web-request-checks.ts';
 import type { Config } from '../server-config.ts';
 import type { RuntimeAdapter } from '../../core/runtime.ts';
 import type { WsBatch } from '../../core/ws-batch.ts';
-import { readAsset } from '../node/assets.ts';
+import { readAsset } from '../assets.ts';
 import { portableProcessMetrics } from '../process-metrics.ts';
 import { WS_CLOSE } from '../../core/routes/ws.ts';
 
@@ -137,7 +137,7 @@ export const bunRuntime: RuntimeAdapter = {
   name: 'bun',
   upgradeWebSocket,
   readBody: (c, limit) => readBodyDraining(c.req.raw, limit),
-  remoteAddress: (c) => server(c)?.requestIP(c.req.raw)?.address,
+  remoteAddress: (c) => (c.env ? getConnInfo(c).remote.address : undefined),
   ws: { sendBatch, backpressure: true },
   asset: readAsset,
   processMetrics: portableProcessMetrics,
@@ -149,7 +149,10 @@ export const bunRuntime: RuntimeAdapter = {
  * pings a quiet peer and closes one that sends nothing for `idleTimeout`
  * seconds; twice the ping interval matches Node's "one missed pong".
  */
-export function bunWebSocketOptions(config: Config) {
+/** What Bun.serve's `websocket` option is given (Bun's own type is not part of this project). */
+export type BunWebSocketOptions = Record<string, unknown>;
+
+export function bunWebSocketOptions(config: Pick<Config, 'maxWsMessageBytes' | 'wsPingMs'>): BunWebSocketOptions {
   return {
     ...honoWebsocket,
     close(ws: any, code: number, reason: string) {

@@ -1,6 +1,7 @@
 /**
- * Starts the gateway on Bun: Bun.serve with the same app as every runtime,
- * WebSocket upgrades through hono/bun, and a drain on stop.
+ * The gateway on Bun: `serve(gateway, { port, hostname })` (eventgate/bun)
+ * with Bun.serve, WebSocket upgrades through hono/bun, and a drain on close.
+ * `startBunServer(config)` is the whole start sequence (../start.ts).
  *
  * Bun closes a request that stays quiet for `idleTimeout` seconds (10 by
  * default, 255 at most); an SSE stream is quiet between heartbeats, so each
@@ -11,11 +12,11 @@
  * BODY_TIMEOUT_MS and MAX_CONNECTIONS are applied here, before the app
  * (web-request-checks.ts), with the Host check Bun does not make.
  */
-import { createBackend } from '../../backends/select.ts';
 import type { Config } from '../server-config.ts';
-import { createGateway, type Gateway } from '../../core/gateway.ts';
-import { consoleLogger, type Logger } from '../../core/logger.ts';
-import type { EventRegistry } from '../../core/registry.ts';
+import type { Gateway } from '../../core/gateway.ts';
+import { listeningUrl, once, serveSettings, type ServeOptions, type ServerHandle } from '../handle.ts';
+import { bindRuntime } from '../slot.ts';
+import { startServer, type StartOptions, type StartedServer } from '../start.ts';
 import { hostRefusal, withBodyTimeout } from '../web-request-checks.ts';
 import { bunRuntime, bunWebSocketOptions, type BunServer } from './adapter.ts';
 
@@ -23,33 +24,26 @@ interface BunGlobal {
   serve(options: Record<string, unknown>): BunServer;
 }
 
-export interface BunGateway {
-  gateway: Gateway;
-  port: number;
-  url: string;
-  /** Drains subscribers (bounded by SHUTDOWN_TIMEOUT_MS), closes the server and the backend. */
-  stop(): Promise<void>;
-}
-
 /** Seconds a plain (non-streaming) connection may stay quiet, as Node's keep-alive timeout. */
 const IDLE_TIMEOUT_S = 65;
 
-export async function startBunServer(config: Config, o: { logger?: Logger; registry?: EventRegistry } = {}): Promise<BunGateway> {
+/** Serves `gateway` (from createGateway in 'eventgate') with Bun.serve; resolves once it listens. */
+export async function serve(gateway: Gateway, options: ServeOptions = {}): Promise<ServerHandle> {
   const Bun = (globalThis as { Bun?: BunGlobal }).Bun;
-  if (!Bun) throw new Error('eventgate: src/runtimes/bun runs on Bun only (npm run start:bun)');
-  const log = o.logger ?? consoleLogger;
-  const backend = await createBackend(config, log);
-  const gateway = createGateway({ config, backend, runtime: bunRuntime, logger: log, registry: o.registry });
+  if (!Bun) throw new Error("eventgate: 'eventgate/bun' runs on Bun only; on Node use 'eventgate/node'");
+  const o = serveSettings(options);
+  bindRuntime(gateway, bunRuntime);
   await gateway.ready;
-  const app = withBodyTimeout(gateway.app.fetch, config.bodyTimeoutMs);
+  const app = withBodyTimeout(gateway.app.fetch, o.bodyTimeoutMs);
   // MAX_CONNECTIONS, as near as Bun tells: it counts requests in flight (open streams too) and WebSockets, not idle keep-alive connections.
   const overCap = (srv: BunServer) =>
-    config.maxConnections > 0 && srv.pendingRequests + srv.pendingWebSockets > config.maxConnections
+    o.maxConnections > 0 && srv.pendingRequests + srv.pendingWebSockets > o.maxConnections
       ? Response.json({ error: 'too_many_connections', message: 'this gateway serves at most MAX_CONNECTIONS connections; try again later' }, { status: 503, headers: { Connection: 'close' } })
       : undefined;
+  const hostname = o.hostname;
   const server = Bun.serve({
-    port: config.port,
-    hostname: config.host,
+    port: o.port,
+    hostname,
     idleTimeout: IDLE_TIMEOUT_S,
     async fetch(req: Request, srv: BunServer) {
       const refused = hostRefusal(req) ?? overCap(srv);
@@ -58,23 +52,25 @@ export async function startBunServer(config: Config, o: { logger?: Logger; regis
       if (res.headers.get('content-type')?.startsWith('text/event-stream')) srv.timeout(req, 0);
       return res;
     },
-    websocket: bunWebSocketOptions(config),
+    websocket: bunWebSocketOptions(gateway.config),
     error(err: Error) {
-      log('error', 'unhandled error in Bun.serve', err);
+      console.error('[eventgate] unhandled error in Bun.serve', err);
       return Response.json({ error: 'internal', message: 'internal error' }, { status: 500 });
     },
   });
-  gateway.listening([{ hostname: config.host, port: server.port }]); // its own origins, and whether it is loopback-only
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  let stopping: Promise<void> | undefined;
+  gateway.listening([{ hostname, port: server.port }]); // its own origins, and whether it is loopback-only
   return {
-    gateway,
     port: server.port,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${server.port}`,
-    stop: () =>
-      (stopping ??= (async () => {
-        await gateway.close();
-        await server.stop(true);
-      })()),
+    url: listeningUrl(hostname, server.port),
+    close: once(async () => {
+      await gateway.close();
+      await server.stop(true);
+    }),
   };
+}
+
+export type BunGateway = StartedServer;
+
+export function startBunServer(config: Config, options: StartOptions = {}): Promise<BunGateway> {
+  return startServer(config, serve, options);
 }

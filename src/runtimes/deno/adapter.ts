@@ -9,11 +9,12 @@
  * so the little of Deno's API used here is described locally.
  */
 import type { Context } from 'hono';
+import { getConnInfo } from 'hono/deno';
 import { defineWebSocketHelper, WSContext, type UpgradeWebSocket } from 'hono/ws';
 import type { Config } from '../server-config.ts';
 import { WS_SOCKET_HWM, type RuntimeAdapter } from '../../core/runtime.ts';
 import type { WsBatch } from '../../core/ws-batch.ts';
-import { readAsset } from '../node/assets.ts';
+import { readAsset } from '../assets.ts';
 import { portableProcessMetrics } from '../process-metrics.ts';
 import { handshakeRefusal } from '../web-request-checks.ts';
 
@@ -51,7 +52,7 @@ function sendBatch(ws: WSContext, batch: WsBatch): Promise<void> | void {
  * closes it (1001) when no pong comes within `idleTimeout`; twice the ping
  * interval matches Node's "one missed pong".
  */
-export function denoRuntime(config: Config): RuntimeAdapter {
+export function denoRuntime(config: Pick<Config, 'wsPingMs'>): RuntimeAdapter {
   const idleTimeout = Math.max(1, Math.ceil((2 * config.wsPingMs) / 1000));
   // Not hono/deno's helper: it compares the Upgrade header case-sensitively, and
   // answers `Upgrade: WebSocket` (a valid spelling) with 404.
@@ -84,7 +85,7 @@ export function denoRuntime(config: Config): RuntimeAdapter {
   return {
     name: 'deno',
     upgradeWebSocket: upgrade,
-    remoteAddress: (c: Context) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
+    remoteAddress: (c: Context) => ((c.env as DenoServeInfo | undefined)?.remoteAddr ? getConnInfo(c).remote.address : undefined),
     ws: { sendBatch, backpressure: true },
     asset: readAsset,
     processMetrics: portableProcessMetrics,

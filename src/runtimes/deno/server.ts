@@ -1,17 +1,14 @@
 /**
- * Starts the gateway on Deno: Deno.serve with the same app as every runtime,
- * WebSocket upgrades through hono/deno, and a drain on stop.
- *
- * Deno.serve has no time limit for a request's headers and no connection
- * count or cap, so HEADERS_TIMEOUT_MS and MAX_CONNECTIONS do not apply here;
- * BODY_TIMEOUT_MS and the Host check Deno does not make are applied before
- * the app (web-request-checks.ts).
+ * The gateway on Deno: `serve(gateway, { port, hostname })` (eventgate/deno)
+ * with Deno.serve, WebSocket upgrades through Deno.upgradeWebSocket
+ * (adapter.ts), and a drain on close. `startDenoServer(config)` is the whole
+ * start sequence (../start.ts).
  */
-import { createBackend } from '../../backends/select.ts';
 import type { Config } from '../server-config.ts';
-import { createGateway, type Gateway } from '../../core/gateway.ts';
-import { consoleLogger, type Logger } from '../../core/logger.ts';
-import type { EventRegistry } from '../../core/registry.ts';
+import type { Gateway } from '../../core/gateway.ts';
+import { listeningUrl, once, serveSettings, type ServeOptions, type ServerHandle } from '../handle.ts';
+import { bindRuntime } from '../slot.ts';
+import { startServer, type StartOptions, type StartedServer } from '../start.ts';
 import { hostRefusal, withBodyTimeout } from '../web-request-checks.ts';
 import { denoRuntime, type DenoServeInfo } from './adapter.ts';
 
@@ -28,49 +25,44 @@ interface DenoGlobal {
   ): DenoHttpServer;
 }
 
-export interface DenoGateway {
-  gateway: Gateway;
-  port: number;
-  url: string;
-  /** Drains subscribers (bounded by SHUTDOWN_TIMEOUT_MS), closes the server and the backend. */
-  stop(): Promise<void>;
-}
-
 /** How long Deno's graceful shutdown may wait for connections after the drain. */
 const SERVER_SHUTDOWN_MS = 1000;
 
-export async function startDenoServer(config: Config, o: { logger?: Logger; registry?: EventRegistry } = {}): Promise<DenoGateway> {
+/** Serves `gateway` (from createGateway in 'eventgate') with Deno.serve; resolves once it listens. */
+export async function serve(gateway: Gateway, options: ServeOptions = {}): Promise<ServerHandle> {
   const Deno = (globalThis as { Deno?: DenoGlobal }).Deno;
-  if (!Deno) throw new Error('eventgate: src/runtimes/deno runs on Deno only (npm run start:deno)');
-  const log = o.logger ?? consoleLogger;
-  const backend = await createBackend(config, log);
-  const gateway = createGateway({ config, backend, runtime: denoRuntime(config), logger: log, registry: o.registry });
+  if (!Deno) throw new Error("eventgate: 'eventgate/deno' runs on Deno only; on Node use 'eventgate/node'");
+  const o = serveSettings(options);
+  bindRuntime(gateway, denoRuntime(gateway.config));
   await gateway.ready;
-  const app = withBodyTimeout(gateway.app.fetch, config.bodyTimeoutMs);
+  const app = withBodyTimeout(gateway.app.fetch, o.bodyTimeoutMs);
+  const hostname = o.hostname;
   const server = Deno.serve(
     {
-      port: config.port,
-      hostname: config.host,
+      port: o.port,
+      hostname,
       onListen: () => {},
       onError(err) {
-        log('error', 'unhandled error in Deno.serve', err);
+        console.error('[eventgate] unhandled error in Deno.serve', err);
         return Response.json({ error: 'internal', message: 'internal error' }, { status: 500 });
       },
     },
     (req, info) => hostRefusal(req) ?? app(req, info),
   );
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const port = server.addr.port;
-  gateway.listening([{ hostname: config.host, port }]); // its own origins, and whether it is loopback-only
-  let stopping: Promise<void> | undefined;
+  gateway.listening([{ hostname, port }]); // its own origins, and whether it is loopback-only
   return {
-    gateway,
     port,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    stop: () =>
-      (stopping ??= (async () => {
-        await gateway.close();
-        await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, SERVER_SHUTDOWN_MS))]);
-      })()),
+    url: listeningUrl(hostname, port),
+    close: once(async () => {
+      await gateway.close();
+      await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, SERVER_SHUTDOWN_MS))]);
+    }),
   };
+}
+
+export type DenoGateway = StartedServer;
+
+export function startDenoServer(config: Config, options: StartOptions = {}): Promise<DenoGateway> {
+  return startServer(config, serve, options);
 }

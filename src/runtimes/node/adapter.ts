@@ -1,20 +1,18 @@
 /**
- * Node mapped onto the core: the peer address from the socket, socket-close
+ * Node mapped onto the core: the peer address (getConnInfo), socket-close
  * detection for pipelined keep-alive requests, WebSocket upgrades and
  * batched sends (ws-upgrade.ts, ws-frames.ts), request bodies read straight
  * from the socket, and the page's files from disk. SSE responses are written
- * by sse-stream.ts (wired in server.ts).
+ * by sse-stream.ts (wired in server.ts and attach.ts).
  */
 import type { IncomingMessage } from 'node:http';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import type { RuntimeAdapter } from '../../core/runtime.ts';
-import { readAsset } from './assets.ts';
+import { readAsset } from '../assets.ts';
 import { nodeProcessMetrics } from './metrics.ts';
 import { sendBatch } from './ws-frames.ts';
 import { upgradeWebSocket } from './ws-upgrade.ts';
-
-export { serveWebSockets, startPings } from './ws-upgrade.ts';
-export { withDirectEventStreams } from './sse-stream.ts';
 
 function incoming(c: Context): IncomingMessage | undefined {
   return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
@@ -23,7 +21,7 @@ function incoming(c: Context): IncomingMessage | undefined {
 export const nodeRuntime: RuntimeAdapter = {
   name: 'node',
   upgradeWebSocket,
-  remoteAddress: (c) => incoming(c)?.socket.remoteAddress,
+  remoteAddress: (c) => (incoming(c) ? getConnInfo(c).remote.address : undefined),
   onConnectionClose(c, cb) {
     const sock = incoming(c)?.socket;
     if (!sock) return;

@@ -1,10 +1,5 @@
 /**
- * `npm start`: the gateway on Node (see ../run.ts for the process life).
+ * `npm start`: the eventgate command (src/cli/main.ts) run from the sources,
+ * so `npm start -- --port 9000` takes the same flags as `npx eventgate`.
  */
-import { runGateway } from '../run.ts';
-import { startNodeServer } from './server.ts';
-
-await runGateway(
-  { label: '', env: process.env, args: process.argv, exit: (code) => process.exit(code), onSignal: (s, h) => void process.on(s, h) },
-  startNodeServer,
-);
+import '../../cli/main.ts';

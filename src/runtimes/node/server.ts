@@ -1,63 +1,64 @@
 /**
- * Starts the gateway on Node: an HTTP server with WebSocket upgrades, and a
- * drain on stop. Used by the CLI (main.ts) and by tests.
+ * The gateway on its own Node HTTP server: `serve(gateway, { port, hostname })`
+ * (eventgate/node), WebSocket upgrades included, the HTTP limits
+ * (http-limits.ts, request-guards.ts), and a drain on close.
+ * `startNodeServer(config)` is the whole start sequence (../start.ts), for
+ * main.ts, the command and the tests.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
-import { WebSocketServer } from 'ws';
-import { createBackend } from '../../backends/select.ts';
+import { serve as honoServe } from '@hono/node-server';
+import type { Gateway } from '../../core/gateway.ts';
+import { listeningUrl, once, serveSettings, type ServeOptions, type ServerHandle } from '../handle.ts';
 import type { Config } from '../server-config.ts';
-import { createGateway, type Gateway } from '../../core/gateway.ts';
-import { consoleLogger, type Logger } from '../../core/logger.ts';
-import type { EventRegistry } from '../../core/registry.ts';
-import { nodeRuntime, serveWebSockets, startPings, withDirectEventStreams } from './adapter.ts';
+import { bindRuntime } from '../slot.ts';
+import { startServer, type StartOptions, type StartedServer } from '../start.ts';
+import { nodeRuntime } from './adapter.ts';
 import { answerClientErrors, capConnections, httpServerOptions } from './http-limits.ts';
 import { withRequestGuards } from './request-guards.ts';
+import { withDirectEventStreams } from './sse-stream.ts';
+import { serveWebSockets } from './ws-upgrade.ts';
+import { nodeWebSockets } from './ws-server.ts';
 
-export interface NodeServer {
-  gateway: Gateway;
-  server: Server;
-  port: number;
-  url: string;
-  /** Drains subscribers (bounded by SHUTDOWN_TIMEOUT_MS), closes the server and the backend. */
-  stop(): Promise<void>;
+export interface NodeHandle extends ServerHandle {
+  /** The HTTP server, for what the handle does not cover. */
+  readonly server: Server;
 }
 
-export async function startNodeServer(config: Config, o: { logger?: Logger; registry?: EventRegistry } = {}): Promise<NodeServer> {
-  const log = o.logger ?? consoleLogger;
-  const backend = await createBackend(config, log);
-  // eventgate speaks no subprotocol: one offered is never selected (ws would pick the first).
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxWsMessageBytes, perMessageDeflate: false, handleProtocols: () => false });
-  const stopPings = startPings(wss, config.wsPingMs);
-  const gateway = createGateway({ config, backend, runtime: nodeRuntime, logger: log, registry: o.registry });
+/** Serves `gateway` (from createGateway in 'eventgate') on a new HTTP server; resolves once it listens. */
+export async function serve(gateway: Gateway, options: ServeOptions = {}): Promise<NodeHandle> {
+  const o = serveSettings(options);
+  bindRuntime(gateway, nodeRuntime);
   await gateway.ready;
+  const sockets = nodeWebSockets(gateway.config);
   const server = await new Promise<Server>((resolve, reject) => {
     const fetch = withRequestGuards(gateway.app.fetch);
-    const s = serve({ fetch: withDirectEventStreams(fetch), port: config.port, hostname: config.host, serverOptions: httpServerOptions(config) }, () =>
-      resolve(s as Server),
-    );
-    (s as Server).once('error', reject);
+    const s = honoServe({ fetch: withDirectEventStreams(fetch), port: o.port, hostname: o.hostname, serverOptions: httpServerOptions(o) }, () => resolve(s as Server));
+    (s as Server).once('error', (err) => {
+      sockets.close();
+      reject(err);
+    });
     answerClientErrors(s as Server);
-    capConnections(s as Server, config.maxConnections);
-    serveWebSockets(s as Server, wss, fetch, '/ws/events');
+    capConnections(s as Server, o.maxConnections);
+    serveWebSockets(s as Server, sockets.wss, fetch, '/ws/events');
   });
   const port = (server.address() as AddressInfo).port;
-  gateway.listening([{ hostname: config.host, port }]); // its own origins, and whether it is loopback-only
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  let stopping: Promise<void> | undefined;
+  gateway.listening([{ hostname: o.hostname, port }]); // its own origins, and whether it is loopback-only
   return {
-    gateway,
     server,
     port,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    stop: () =>
-      (stopping ??= (async () => {
-        server.close();
-        await gateway.close();
-        stopPings();
-        for (const ws of wss.clients) ws.terminate();
-        server.closeAllConnections();
-      })()),
+    url: listeningUrl(o.hostname, port),
+    close: once(async () => {
+      server.close();
+      await gateway.close();
+      sockets.close();
+      server.closeAllConnections();
+    }),
   };
+}
+
+export type NodeServer = StartedServer<NodeHandle>;
+
+export function startNodeServer(config: Config, options: StartOptions = {}): Promise<NodeServer> {
+  return startServer(config, serve, options);
 }

@@ -149,15 +149,22 @@ function upgradeRequest(req: IncomingMessage): Request {
   return new Request(url, { headers });
 }
 
+type Fetch = (req: Request, env: unknown) => Response | Promise<Response>;
+
 /**
  * Serves WebSocket handshakes to `path` on `server` through the app's
  * `fetch`, with `wss` (noServer) doing the handshake. Every other upgrade
  * offer (h2c from `curl --http2`, a WebSocket handshake to another path) is
  * served as the ordinary request it also is (upgrade-offers.ts).
  */
-export function serveWebSockets(server: Server, wss: WebSocketServer, fetch: (req: Request, env: unknown) => Response | Promise<Response>, path: string): void {
+export function serveWebSockets(server: Server, wss: WebSocketServer, fetch: Fetch, path: string): void {
+  server.on('upgrade', upgradeListener(server, wss, fetch, path));
+}
+
+/** The `upgrade` listener of serveWebSockets (attach.ts calls it for its prefix only). */
+export function upgradeListener(server: Server, wss: WebSocketServer, fetch: Fetch, path: string): (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void> {
   const ignore = () => {};
-  server.on('upgrade', async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  return async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!isWebSocketHandshake(req, path)) return serveAsOrdinaryRequest(server, req, socket, head);
     socket.on('error', ignore);
     const slot: UpgradeSlot = {};
@@ -186,5 +193,5 @@ export function serveWebSockets(server: Server, wss: WebSocketServer, fetch: (re
     } finally {
       wss.off('headers', addHeaders);
     }
-  });
+  };
 }

@@ -3,7 +3,7 @@
  * no file system, so each file of the web build (dist/web, `npm run
  * build:web`) is bundled as a Text module (the `?raw` imports, matched by the
  * `[[rules]] type = "Text"` in wrangler.toml) and answered from this map, with
- * the same paths as runtimes/node/assets.ts: `ui/<name>` and `client/<name>`.
+ * the same paths as runtimes/assets.ts: `ui/<name>` and `client/<name>`.
  * A file added to the build is served here once it is imported below.
  */
 import app from '../../../dist/web/ui/app.js?raw';

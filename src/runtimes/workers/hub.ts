@@ -30,7 +30,9 @@ export class EventHub {
   readonly #heartbeat: SseHeartbeat | undefined;
   readonly #configError: ConfigError | undefined;
 
-  constructor(state: DurableObjectState, env: Record<string, unknown>) {
+  /** Called by the Workers runtime (`ctx` is its DurableObjectState); typed loosely so that the package's types need no @cloudflare/workers-types. */
+  constructor(ctx: unknown, env: Record<string, unknown>) {
+    const state = ctx as DurableObjectState;
     let config;
     let logger: Logger;
     try {
@@ -84,15 +86,15 @@ export class EventHub {
     return this.#gateway.app.fetch(request);
   }
 
-  webSocketMessage(ws: CfWebSocket, message: string | ArrayBuffer): void {
-    this.#sockets?.message(ws, message);
+  webSocketMessage(ws: unknown, message: string | ArrayBuffer): void {
+    this.#sockets?.message(ws as CfWebSocket, message);
   }
 
-  webSocketClose(ws: CfWebSocket, code: number, reason: string, wasClean: boolean): void {
-    this.#sockets?.closed(ws, code, reason, wasClean);
+  webSocketClose(ws: unknown, code: number, reason: string, wasClean: boolean): void {
+    this.#sockets?.closed(ws as CfWebSocket, code, reason, wasClean);
   }
 
-  webSocketError(ws: CfWebSocket): void {
-    this.#sockets?.errored(ws);
+  webSocketError(ws: unknown): void {
+    this.#sockets?.errored(ws as CfWebSocket);
   }
 }

@@ -29,17 +29,58 @@ function bodyLimit(env: Record<string, unknown>): number {
   }
 }
 
-export default {
-  async fetch(request: Request, env: { EVENT_HUB: HubNamespace }): Promise<Response> {
-    const headers = new Headers(request.headers);
-    headers.set(PEER_HEADER, request.headers.get('cf-connecting-ip') ?? '');
-    let body: Uint8Array<ArrayBuffer> | null = null;
-    if (request.body) {
-      body = await readCapped(request.body, bodyLimit(env));
-      headers.delete('content-length');
-      headers.delete('transfer-encoding');
+export interface HubEnv {
+  [binding: string]: unknown;
+}
+
+export interface RouteOptions {
+  /** Path the gateway answers under in your Worker, like `/events`; default `/`. */
+  prefix?: string;
+  /** Name of the Durable Object binding of class EventHub in your wrangler.toml. Default `EVENT_HUB`. */
+  binding?: string;
+}
+
+/**
+ * Hands a request to the gateway's hub Durable Object, with `prefix` taken
+ * off its path. For a Worker of your own that keeps its other routes:
+ *
+ *   export { EventHub } from 'eventgate/workers';
+ *   import { routeToGateway } from 'eventgate/workers';
+ *   export default {
+ *     fetch(req, env) {
+ *       if (new URL(req.url).pathname.startsWith('/events/')) return routeToGateway(req, env, { prefix: '/events' });
+ *       return new Response('my own route');
+ *     },
+ *   };
+ */
+export async function routeToGateway(request: Request, env: HubEnv, options: RouteOptions = {}): Promise<Response> {
+  const binding = options.binding ?? 'EVENT_HUB';
+  const ns = env[binding] as HubNamespace | undefined;
+  if (!ns || typeof ns.idFromName !== 'function') {
+    return Response.json({ error: 'bad_config', field: binding, message: `no Durable Object binding ${binding} (class EventHub) in wrangler.toml` }, { status: 500 });
+  }
+  const url = new URL(request.url);
+  const prefix = (options.prefix ?? '/').replace(/\/+$/, '');
+  if (prefix) {
+    const rest = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : undefined;
+    if (rest === undefined || (rest !== '' && !rest.startsWith('/'))) {
+      return Response.json({ error: 'not_found', message: `${url.pathname} is not under ${prefix}` }, { status: 404 });
     }
-    const hub = env.EVENT_HUB.get(env.EVENT_HUB.idFromName(HUB_NAME));
-    return hub.fetch(new Request(request.url, { method: request.method, headers, body }));
-  },
+    url.pathname = rest || '/';
+  }
+  const headers = new Headers(request.headers);
+  headers.set(PEER_HEADER, request.headers.get('cf-connecting-ip') ?? '');
+  let body: Uint8Array<ArrayBuffer> | null = null;
+  if (request.body) {
+    body = await readCapped(request.body, bodyLimit(env));
+    headers.delete('content-length');
+    headers.delete('transfer-encoding');
+  }
+  const hub = ns.get(ns.idFromName(HUB_NAME));
+  return hub.fetch(new Request(url.href, { method: request.method, headers, body }));
+}
+
+/** The Worker that is all gateway (this repository's wrangler.toml). */
+export default {
+  fetch: (request: Request, env: HubEnv): Promise<Response> => routeToGateway(request, env),
 };

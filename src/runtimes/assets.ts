@@ -4,13 +4,14 @@
  * found. Only files that exist are kept: a name that is not there is looked
  * up again each time (it is in the map only while its read is in flight), so
  * asking for many missing names costs no memory. Uses only node:fs, so Bun
- * and Deno use it as it is (RuntimeAdapter.asset).
+ * and Deno use it as it is (RuntimeAdapter.asset). The same path reaches
+ * dist/web from src/runtimes/ and, in the package, from dist/runtimes/.
  */
 import { readFile } from 'node:fs/promises';
-import { ASSET_NAME } from '../../core/routes/page.ts';
+import { ASSET_NAME } from '../core/routes/page.ts';
 
-/** dist/web, from src/runtimes/node/ (and from the same place in a tsc build under dist/). */
-export const WEB_DIR = new URL('../../../dist/web/', import.meta.url);
+/** dist/web, from src/runtimes/ (and from the same place in the built package, dist/runtimes/). */
+export const WEB_DIR = new URL('../../dist/web/', import.meta.url);
 const cache = new Map<string, Promise<string | undefined>>();
 
 /** `ui/<name>` or `client/<name>`; undefined when there is no such file. */

@@ -1,0 +1,7 @@
+// Embeds eventgate on Bun from the installed package.
+import { createGateway } from 'eventgate';
+import { serve } from 'eventgate/bun';
+
+const server = await serve(createGateway(), { port: Number(process.argv[2] ?? 0), hostname: '127.0.0.1' });
+console.log(JSON.stringify({ url: server.url }));
+process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
