@@ -70,6 +70,7 @@ export interface StateDetail {
 export interface CursorStorage {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
+  removeItem?(key: string): void;
 }
 
 export interface ClientOptions<T extends string = string> {
@@ -84,9 +85,13 @@ export interface ClientOptions<T extends string = string> {
   onOverflow?: 'disconnect' | 'drop';
   /** Resume after this cursor. Default: the one in `storage`, if any. */
   lastEventId?: string;
-  /** Where the last cursor is saved after every event, so that the first connection after a page reload resumes (e.g. sessionStorage). */
+  /**
+   * Where the last cursor is saved after every event, so that the first connection after a page reload resumes
+   * (e.g. sessionStorage). Each gateway URL and filter has its own entry; a saved cursor the gateway refuses is
+   * dropped, with a `gap` (reason `invalid`), and the client subscribes afresh.
+   */
   storage?: CursorStorage;
-  /** Default `eventgate:last-event-id`. */
+  /** The start of the storage keys (followed by the gateway URL and the filter). Default `eventgate:last-event-id`. */
   storageKey?: string;
   /** Reconnect delays: `initialMs * 2^attempt`, at most `maxMs`, each jittered to between half and all of it. Default 500 and 30000. */
   backoff?: { initialMs?: number; maxMs?: number };
