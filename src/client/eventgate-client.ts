@@ -141,7 +141,7 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
       control: (c) => this.#onControl(c),
       close: (info) => void this.#onClose(id, info, sseUrl),
     };
-    this.#conn = this.#s.kind === 'ws' ? openWs(this.#url('ws'), h) : openSse(sseUrl, h);
+    this.#conn = this.#s.kind === 'ws' ? openWs(this.#url('ws'), h, this.#s.ws) : openSse(sseUrl, h, this.#s.sse);
     if (this.#s.kind === 'ws' && this.#s.pingMs > 0) this.#startPings();
   }
 
@@ -182,7 +182,7 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
       this.#error({ error: 'closed', code: info.code, message: `the gateway closed the WebSocket: ${info.code} ${info.reason ?? ''}`.trim() });
     }
     if (!info.opened && sseUrl) {
-      const refusal = await probe(sseUrl);
+      const refusal = await probe(sseUrl, this.#s.headers);
       if (id !== this.#connId || this.#closed) return;
       if (refusal) {
         const err = refusalError(refusal);

@@ -99,7 +99,44 @@ export interface ClientOptions<T extends string = string> {
   pingMs?: number;
   /** Default true: connect at once. */
   connect?: boolean;
+  /**
+   * The WebSocket class. Default: the global one (browsers, Node 22 and later, Bun, Deno). On Node 20 pass
+   * `WebSocket` from the `ws` package.
+   */
+  WebSocket?: WebSocketClass;
+  /** The EventSource class. Default: the global one (browsers). In Node pass `EventSource` from the `eventsource` package. */
+  EventSource?: EventSourceClass;
+  /**
+   * Headers for every request, where the transport can send them: a WebSocket outside a browser, an EventSource
+   * class with a `fetch` option (the `eventsource` package), and the client's own fetch of a refusal. A browser's
+   * WebSocket and EventSource send none.
+   */
+  headers?: Record<string, string>;
 }
+
+/** What the client uses of a WebSocket: the browser's, Node's, Bun's, Deno's or the `ws` package's. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: any;
+  onmessage: any;
+  onclose: any;
+  onerror: any;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+/** A WebSocket constructor; the second argument is given only outside browsers, as `{ headers }`. */
+export type WebSocketClass = new (url: string, options?: any) => WebSocketLike;
+
+/** What the client uses of an EventSource. */
+export interface EventSourceLike {
+  onopen: any;
+  onmessage: any;
+  onerror: any;
+  addEventListener(type: string, listener: (m: any) => void): void;
+  close(): void;
+}
+/** An EventSource constructor; given `{ fetch }` when there are headers to send (the browser's ignores it). */
+export type EventSourceClass = new (url: string, init?: any) => EventSourceLike;
 
 /** Unsubscribes the handler it was returned for. */
 export type Off = () => void;
