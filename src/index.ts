@@ -8,7 +8,7 @@
  * store, which the core itself never names.
  */
 import { MemoryBackend } from './backends/memory.ts';
-import { defaultConfig } from './core/config.ts';
+import { defaultGatewayConfig } from './core/config.ts';
 import { createGateway as createCoreGateway, type Gateway, type GatewayOptions as CoreGatewayOptions } from './core/gateway.ts';
 import type { Backend } from './core/store.ts';
 
@@ -19,14 +19,15 @@ export interface GatewayOptions extends Omit<CoreGatewayOptions, 'backend'> {
 
 /** Builds a gateway; without a backend, history is kept in memory. */
 export function createGateway(options: GatewayOptions = {}): Gateway {
-  const historySize = options.config?.historySize ?? defaultConfig().historySize;
+  const historySize = options.config?.historySize ?? defaultGatewayConfig().historySize;
   return createCoreGateway({ ...options, backend: options.backend ?? new MemoryBackend({ historySize }) });
 }
 
 export type { Gateway };
 export type { Logger, LogLevel } from './core/logger.ts';
 export { consoleLogger } from './core/logger.ts';
-export { loadConfig, defaultConfig, ConfigError, type Config } from './core/config.ts';
+export { loadGatewayConfig, defaultGatewayConfig, ConfigError, type GatewayConfig } from './core/config.ts';
+export { loadConfig, loadServerConfig, type Config, type ServerConfig } from './runtimes/server-config.ts';
 export { EventRegistry, defaultRegistry, type MetadataSchema } from './core/registry.ts';
 export * from './core/schemas.ts';
 export type { SystemEvent, NewEvent } from './core/event.ts';
@@ -37,3 +38,5 @@ export { inferSeverity } from './core/severity.ts';
 export { BackendUnavailableError, type Backend, type HistoryWindow, type StreamBreak } from './core/store.ts';
 export { MemoryBackend } from './backends/memory.ts';
 export type { RuntimeAdapter } from './core/runtime.ts';
+export { clientAddress, isLoopbackClient, parseTrustProxy, type PeerTrust, type TrustedProxies } from './core/peer.ts';
+export type { ListenAddress } from './core/origin.ts';

@@ -82,18 +82,14 @@ export class DurableObjectBackend implements Backend {
 
   async append(events: NewEvent[]): Promise<Envelope[]> {
     if (!this.#opened) throw new BackendUnavailableError('the Durable Object store is not open');
-    const out: Envelope[] = new Array(events.length);
+    // Every event is serialised (which may throw) before the transaction stores any.
+    const out = events.map((e, i) => new Envelope({ id: formatCursor(this.#epoch, this.#head + i + 1), ...e }, this.#head + i + 1));
     const sql = this.#storage.sql;
     const before = { head: this.#head, oldest: this.#oldest };
     try {
       this.#storage.transactionSync(() => {
-        let seq = this.#head;
-        for (let i = 0; i < events.length; i++) {
-          seq++;
-          const env = new Envelope({ id: formatCursor(this.#epoch, seq), ...events[i]! }, seq);
-          sql.exec('INSERT INTO eventgate_events (seq, json) VALUES (?, ?)', seq, env.json);
-          out[i] = env;
-        }
+        for (const env of out) sql.exec('INSERT INTO eventgate_events (seq, json) VALUES (?, ?)', env.offset, env.json);
+        const seq = this.#head + out.length;
         sql.exec("UPDATE eventgate_meta SET value = ? WHERE key = 'head'", String(seq));
         this.#head = seq;
         this.#trim();

@@ -34,16 +34,15 @@ export class MemoryBackend implements Backend {
     return Promise.resolve(this.appendNow(events));
   }
 
+  /** Whole or nothing: every event is serialised (which may throw) before any is stored. */
   appendNow(events: NewEvent[]): Envelope[] {
     const out: Envelope[] = new Array(events.length);
-    let offset = this.#ring.head;
+    const head = this.#ring.head;
     for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      offset++;
-      const env = new Envelope({ id: formatCursor(this.epoch, offset), ...e }, offset);
-      this.#ring.push(env);
-      out[i] = env;
+      const offset = head + i + 1;
+      out[i] = new Envelope({ id: formatCursor(this.epoch, offset), ...events[i]! }, offset);
     }
+    for (const env of out) this.#ring.push(env);
     this.#sink?.(out);
     return out;
   }

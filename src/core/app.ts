@@ -1,77 +1,89 @@
 /**
- * The Hono app: routes, origin checks and CORS, and JSON answers for every
- * refusal. The same app runs on every runtime.
+ * The Hono app: the routes, each given the narrow dependencies it declares,
+ * origin checks and CORS, and JSON answers for every refusal. The same app
+ * runs on every runtime.
  */
-import { Hono, type Context, type Next } from 'hono';
-import type { GatewayInternals } from './gateway.ts';
+import { Hono } from 'hono';
+import type { Bus } from './bus.ts';
+import type { GatewayConfig } from './config.ts';
 import { jsonError } from './http-error.ts';
-import { originAllowed } from './origin.ts';
-import { publishHandler } from './routes/publish.ts';
+import type { Logger } from './logger.ts';
+import type { GatewaySite } from './origin.ts';
+import type { PeerTrust } from './peer.ts';
+import type { EventRegistry } from './registry.ts';
+import type { RuntimeAdapter } from './runtime.ts';
+import { originGuard, subscriptionGuard, type GuardEnv } from './routes/guards.ts';
+import { healthRoutes } from './routes/health.ts';
 import { pageRoutes } from './routes/page.ts';
+import { publishHandler } from './routes/publish.ts';
 import { sseHandler } from './routes/sse.ts';
 import { statsSnapshot } from './routes/stats.ts';
 import { wsSession } from './routes/ws.ts';
-import { parseSubscription, queryRecord, type SubscriptionSpec } from './subscription.ts';
 
-type Env = { Variables: { spec: SubscriptionSpec; cors: Record<string, string> } };
+/** What the app is built from; each route takes only its part. */
+export interface AppDeps {
+  config: GatewayConfig;
+  bus: Bus;
+  registry: EventRegistry;
+  runtime: RuntimeAdapter;
+  /** The gateway's own origins and whether it listens on loopback alone (PUBLIC_URL and the server starter's report). */
+  site: GatewaySite;
+  log: Logger;
+  startedAt: number;
+  /** Resolves once the store is open. */
+  ready: Promise<void>;
+  draining(): boolean;
+  emitFailures(): number;
+}
 
-export function createApp(gw: GatewayInternals): Hono<any> {
-  const app = new Hono<Env>();
-  const { config } = gw;
-
-  /** Refuses browser origins that are not allowed; echoes allowed ones for CORS. */
-  const origin = async (c: Context<Env>, next: Next) => {
-    const o = c.req.header('origin');
-    if (!originAllowed(o, c.req.url, c.req.header('host'), config.allowedOrigins)) {
-      return jsonError(c, 403, { error: 'origin_not_allowed', field: 'Origin', message: `origin ${o} is not in ALLOWED_ORIGINS` });
-    }
-    const cors: Record<string, string> = o ? { 'Access-Control-Allow-Origin': o, Vary: 'Origin' } : {};
-    c.set('cors', cors);
-    if (c.req.method === 'OPTIONS') {
-      return c.body(null, 204, {
-        ...cors,
-        'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-        'Access-Control-Allow-Headers': 'Authorization, Content-Type, Last-Event-ID',
-        'Access-Control-Max-Age': '600',
-      });
-    }
-    await next();
-    for (const [k, v] of Object.entries(cors)) c.res.headers.set(k, v);
-  };
-
-  /** Validates the subscription query before any stream opens. */
-  const subscription = async (c: Context<Env>, next: Next) => {
-    if (gw.draining) return jsonError(c, 503, { error: 'shutting_down', message: 'the gateway is shutting down; connect to another instance' }, { 'Retry-After': '5' });
-    if (gw.bus.subscriberCount >= config.maxSubscribers) {
-      return jsonError(c, 503, { error: 'too_many_subscribers', message: `this gateway serves at most MAX_SUBSCRIBERS (${config.maxSubscribers}) subscribers` }, { 'Retry-After': '5' });
-    }
-    const parsed = parseSubscription(queryRecord(new URL(c.req.url)), gw.registry.types, { policy: config.overflowPolicy, replayMax: config.historySize });
-    if ('error' in parsed) return jsonError(c, 400, { error: 'bad_subscription', field: parsed.error.field, message: `${parsed.error.field}: ${parsed.error.message}` });
-    await gw.ready;
-    c.set('spec', parsed.spec);
-    await next();
-  };
-
-  app.get('/health', (c) => {
-    const backend = gw.bus.backend.health();
-    const ok = gw.bus.running && backend.ok && !gw.draining;
-    return c.json({ status: ok ? 'ok' : gw.draining ? 'draining' : 'unavailable', backend }, ok ? 200 : 503);
+export function createApp(deps: AppDeps): Hono<any> {
+  const app = new Hono<GuardEnv>();
+  const { config, bus, registry, runtime } = deps;
+  const knownTypes = () => registry.types;
+  /** How every route judges the client: the runtime's peer address and TRUST_PROXY (peer.ts). */
+  const peers: PeerTrust = { remoteAddress: (c) => runtime.remoteAddress(c), trustProxy: config.trustProxy };
+  const origin = originGuard({ allowedOrigins: config.allowedOrigins, site: deps.site, peers });
+  const subscription = subscriptionGuard({
+    draining: deps.draining,
+    subscriberCount: () => bus.subscriberCount,
+    maxSubscribers: config.maxSubscribers,
+    knownTypes,
+    overflowPolicy: config.overflowPolicy,
+    replayMax: config.historySize,
+    ready: deps.ready,
   });
+
+  healthRoutes(app, { bus, draining: deps.draining });
 
   app.use('/api/*', origin);
   app.on('OPTIONS', '/api/*', (c) => c.body(null, 204));
+  const stats = { bus, runtimeName: runtime.name, historyCapacity: config.historySize, startedAt: deps.startedAt, draining: deps.draining, emitFailures: deps.emitFailures };
   app.get('/api/events/stats', (c) => {
     const raw = c.req.query('limit');
     if (raw !== undefined && !/^\d{1,7}$/.test(raw)) return jsonError(c, 400, { error: 'bad_query', field: 'limit', message: 'limit must be a whole number' });
-    return c.json(statsSnapshot(gw, raw === undefined ? 1000 : Number(raw)));
+    return c.json(statsSnapshot(stats, raw === undefined ? 1000 : Number(raw)));
   });
-  app.post('/api/events', publishHandler(gw));
+  app.post(
+    '/api/events',
+    publishHandler({
+      config,
+      registry,
+      runtime,
+      peers,
+      log: deps.log,
+      publish: (events) => bus.publish(events),
+      rejected: (_reason, count) => {
+        bus.counters.publish_rejected += count;
+      },
+    }),
+  );
 
-  const sse = sseHandler(gw);
+  const sse = sseHandler({ bus, runtime, sseRetryMs: config.sseRetryMs });
   app.get('/api/events/stream', subscription, (c) => sse(c, c.get('spec'), {}));
 
-  const upgrade = gw.runtime.upgradeWebSocket;
+  const upgrade = runtime.upgradeWebSocket;
   if (upgrade) {
+    const session = { bus, knownTypes, maxWsMessageBytes: config.maxWsMessageBytes, ws: runtime.ws };
     app.get(
       '/ws/events',
       origin,
@@ -82,15 +94,15 @@ export function createApp(gw: GatewayInternals): Hono<any> {
         await next();
       },
       subscription,
-      upgrade((c) => wsSession(gw, c.get('spec'))),
+      upgrade((c) => wsSession(session, c.get('spec'))),
     );
   }
 
-  pageRoutes(app, gw);
+  pageRoutes(app, { asset: runtime.asset, runtimeName: runtime.name });
 
   app.notFound((c) => jsonError(c, 404, { error: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }));
   app.onError((err, c) => {
-    gw.log('error', `unhandled error on ${c.req.method} ${c.req.path}`, err);
+    deps.log('error', `unhandled error on ${c.req.method} ${c.req.path}`, err);
     return jsonError(c, 500, { error: 'internal', message: 'internal error' });
   });
   return app;

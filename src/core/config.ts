@@ -1,14 +1,18 @@
 /**
- * Configuration from environment variables, validated at start: a bad value
- * stops the server with a message that names the variable. Web-standard:
- * each runtime hands in its own environment as a plain record.
+ * The gateway's configuration (history, queues, heartbeats, origins, limits,
+ * auth) from environment variables, validated at start: a bad value stops
+ * the server with a message that names the variable. Web-standard: each
+ * runtime hands in its own environment as a plain record. What only a
+ * server process needs (port, host, Redis, demo) is ServerConfig, in
+ * src/runtimes/server-config.ts.
  */
+import { ConfigError, int, oneOf, type Env } from './env.ts';
+import { parseOrigin } from './origin.ts';
+import { parseTrustProxy, type TrustedProxies } from './peer.ts';
 
-export interface Config {
-  /** PORT: listening port. Default 8000. */
-  port: number;
-  /** HOST: listening address. Default 0.0.0.0. */
-  host: string;
+export { ConfigError, type Env } from './env.ts';
+
+export interface GatewayConfig {
   /** HISTORY_SIZE: events kept for replay. Default 10000. */
   historySize: number;
   /** REPLAY_DEFAULT: events replayed to a new subscriber without a cursor (`replay=N` overrides). Default 100. */
@@ -29,8 +33,20 @@ export interface Config {
   wsPingMs: number;
   /** PUBLISH_TOKEN: bearer token required to publish. Unset: only loopback clients may publish. */
   publishToken: string | undefined;
-  /** ALLOWED_ORIGINS: comma-separated browser origins allowed (`*` for any). Same-origin and loopback are always allowed. */
+  /**
+   * ALLOWED_ORIGINS: comma-separated browser origins allowed (`*` for any).
+   * The gateway's own origins are always allowed; loopback origins only while
+   * it listens on loopback alone and this is unset (src/core/origin.ts).
+   */
   allowedOrigins: string[];
+  /**
+   * TRUST_PROXY: comma-separated proxies (addresses, CIDR ranges, `loopback`,
+   * `private`) whose `Forwarded` / `X-Forwarded-For` headers are believed
+   * (src/core/peer.ts). Default none: a forwarded request is never loopback.
+   */
+  trustProxy: TrustedProxies;
+  /** PUBLIC_URL: the URL browsers reach the gateway by; its origin is the gateway's own. Default unset. */
+  publicUrl: string | undefined;
   /** MAX_BODY_BYTES: largest publish body. Default 1 MiB. */
   maxBodyBytes: number;
   /** MAX_BATCH: most events in one publish. Default 1000. */
@@ -43,50 +59,6 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** SHUTDOWN_RETRY_JITTER_MS: spread of the reconnect delay sent at shutdown. Default 5000. */
   shutdownJitterMs: number;
-  /** REDIS_URL: use the Redis backend (several gateways, one stream). Unset: memory. */
-  redisUrl: string | undefined;
-  /** REDIS_PREFIX: key prefix in Redis. Default `eventgate`. */
-  redisPrefix: string;
-  /** DEMO: `1` publishes a realistic mix of all six types. Default off. */
-  demo: boolean;
-  /** DEMO_RATE: demo events per second. Default 4. */
-  demoRate: number;
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`eventgate: ${variable} ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-function int(env: Env, name: string, def: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return def;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
-  const n = Number(raw.trim());
-  if (n < min || n > max) throw new ConfigError(name, `must be from ${min} to ${max}, got ${n}`);
-  return n;
-}
-
-function oneOf<T extends string>(env: Env, name: string, def: T, values: readonly T[]): T {
-  const raw = env[name]?.trim();
-  if (!raw) return def;
-  if (!values.includes(raw as T)) throw new ConfigError(name, `must be one of ${values.join(', ')}, got "${raw}"`);
-  return raw as T;
-}
-
-function bool(env: Env, name: string): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (!raw) return false;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(name, `must be 1/0, true/false, yes/no or on/off, got "${env[name]}"`);
 }
 
 function origins(env: Env): string[] {
@@ -106,22 +78,29 @@ function origins(env: Env): string[] {
   });
 }
 
+function trustProxy(env: Env): TrustedProxies {
+  try {
+    return parseTrustProxy(env.TRUST_PROXY);
+  } catch (err) {
+    throw new ConfigError('TRUST_PROXY', (err as Error).message);
+  }
+}
+
+function publicUrl(env: Env): string | undefined {
+  const raw = env.PUBLIC_URL?.trim();
+  if (!raw) return undefined;
+  if (!/^https?:\/\//i.test(raw) || !parseOrigin(raw)) throw new ConfigError('PUBLIC_URL', `must be an http:// or https:// URL such as https://events.example.com, got "${raw}"`);
+  return raw;
+}
+
 const MiB = 1024 * 1024;
 
-/** Reads and validates the configuration; throws ConfigError naming the variable. */
-export function loadConfig(env: Env): Config {
+/** Reads and validates the gateway's configuration; throws ConfigError naming the variable. */
+export function loadGatewayConfig(env: Env): GatewayConfig {
   const token = env.PUBLISH_TOKEN;
   if (token !== undefined && token !== '' && token.length < 8) throw new ConfigError('PUBLISH_TOKEN', 'must be at least 8 characters');
-  const redisUrl = env.REDIS_URL?.trim() || undefined;
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL', `must start with redis:// or rediss://, got "${redisUrl}"`);
-  const prefix = env.REDIS_PREFIX?.trim() || 'eventgate';
-  if (!/^[A-Za-z0-9:_\-.]{1,64}$/.test(prefix)) throw new ConfigError('REDIS_PREFIX', 'must be 1-64 characters of A-Z a-z 0-9 : _ - .');
-  const host = env.HOST?.trim() || '0.0.0.0';
-  if (/\s/.test(host)) throw new ConfigError('HOST', `must be an address or host name, got "${host}"`);
   const historySize = int(env, 'HISTORY_SIZE', 10_000, 1, 10_000_000);
   return {
-    port: int(env, 'PORT', 8000, 0, 65535),
-    host,
     historySize,
     replayDefault: Math.min(int(env, 'REPLAY_DEFAULT', 100, 0, 10_000_000), historySize),
     queueMaxEvents: int(env, 'QUEUE_MAX_EVENTS', 5000, 1, 10_000_000),
@@ -133,20 +112,18 @@ export function loadConfig(env: Env): Config {
     wsPingMs: int(env, 'WS_PING_MS', 25_000, 100, 3_600_000),
     publishToken: token || undefined,
     allowedOrigins: origins(env),
+    trustProxy: trustProxy(env),
+    publicUrl: publicUrl(env),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', MiB, 64, 256 * MiB),
     maxBatch: int(env, 'MAX_BATCH', 1000, 1, 1_000_000),
     maxWsMessageBytes: int(env, 'MAX_WS_MESSAGE_BYTES', 64 * 1024, 128, 16 * MiB),
     maxSubscribers: int(env, 'MAX_SUBSCRIBERS', 100_000, 1, 10_000_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     shutdownJitterMs: int(env, 'SHUTDOWN_RETRY_JITTER_MS', 5000, 0, 600_000),
-    redisUrl,
-    redisPrefix: prefix,
-    demo: bool(env, 'DEMO'),
-    demoRate: int(env, 'DEMO_RATE', 4, 1, 100_000),
   };
 }
 
 /** The defaults, for embedding without an environment. */
-export function defaultConfig(): Config {
-  return loadConfig({});
+export function defaultGatewayConfig(): GatewayConfig {
+  return loadGatewayConfig({});
 }

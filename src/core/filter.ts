@@ -3,6 +3,8 @@
  * metadata fields. The same fields come from a query string (SSE and WS) or
  * a WebSocket `{"op":"filter"}` message. Filters with the same canonical key
  * are shared by the bus, so a publish tests each distinct filter once.
+ * A `meta.<field>` filter matches the event's own metadata fields only, and
+ * prototype-like names (`__proto__`, `constructor`) are field names as any other.
  */
 import type { SystemEvent } from './event.ts';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from './schemas.ts';
@@ -70,9 +72,11 @@ export function parseFilter(
 }
 
 function addMeta(filter: Filter, field: string, want: unknown, name: string): FilterError | undefined {
-  if (!/^[A-Za-z0-9_\-]{1,64}$/.test(field)) return { field: name, message: 'metadata field names are 1-64 characters of A-Z, a-z, 0-9, _ and -' };
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(field)) return { field: name, message: 'metadata field names are 1-64 characters of A-Z, a-z, 0-9, _ and -' };
   if (want === null || typeof want === 'object') return { field: name, message: 'must be a string, number or boolean' };
-  (filter.meta ??= {})[field] = String(want);
+  // Defined, not assigned: `__proto__` is a field name like any other, not the object's prototype.
+  filter.meta ??= {};
+  Object.defineProperty(filter.meta, field, { value: String(want), enumerable: true, writable: true, configurable: true });
   return undefined;
 }
 
@@ -94,7 +98,8 @@ export function compileFilter(f: Filter): (e: SystemEvent) => boolean {
     if (min !== undefined && SEVERITY_RANK[e.severity] < min) return false;
     if (meta) {
       for (const [k, want] of meta) {
-        const got = e.metadata[k];
+        // Own fields only: `meta.toString=x` never matches what every object inherits.
+        const got = Object.hasOwn(e.metadata, k) ? e.metadata[k] : undefined;
         if (got === undefined || got === null || typeof got === 'object' || String(got) !== want) return false;
       }
     }

@@ -8,15 +8,16 @@ import type { Backend } from './store.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { createApp } from './app.ts';
 import { Bus } from './bus.ts';
-import { defaultConfig, type Config } from './config.ts';
+import { defaultGatewayConfig, type GatewayConfig } from './config.ts';
 import type { ShutdownControl } from './control.ts';
 import { createEmitters, type Emitters } from './emitters.ts';
+import { GatewaySite, type ListenAddress } from './origin.ts';
 import { defaultRegistry, type EventRegistry } from './registry.ts';
 import { inProcessRuntime, type RuntimeAdapter } from './runtime.ts';
 
 export interface GatewayOptions {
-  /** Overrides of the defaults (see Config; `loadConfig(env)` reads them from the environment). */
-  config?: Partial<Config>;
+  /** Overrides of the defaults (see GatewayConfig; `loadGatewayConfig(env)` reads them from the environment). */
+  config?: Partial<GatewayConfig>;
   /** Where events are stored (the store contract in ./store.ts); the composition root chooses it. */
   backend: Backend;
   /** Event types; default the six built-in ones. */
@@ -25,24 +26,11 @@ export interface GatewayOptions {
   logger?: Logger;
 }
 
-/** What the routes see of the gateway. */
-export interface GatewayInternals {
-  readonly config: Config;
-  readonly bus: Bus;
-  readonly registry: EventRegistry;
-  readonly runtime: RuntimeAdapter;
-  readonly startedAt: number;
-  readonly draining: boolean;
-  readonly emitFailures: number;
-  readonly ready: Promise<void>;
-  log: Logger;
-}
-
 export interface Gateway {
   app: Hono;
   bus: Bus;
   emit: Emitters;
-  config: Config;
+  config: GatewayConfig;
   registry: EventRegistry;
   /** Resolves once the backend is open. */
   ready: Promise<void>;
@@ -50,6 +38,13 @@ export interface Gateway {
   drain(timeoutMs?: number): Promise<void>;
   /** Drains, then closes the backend. */
   close(): Promise<void>;
+  /**
+   * Tells the gateway where it listens, once the server does: its own
+   * origins for the origin check, and whether it listens on loopback alone
+   * (which allows loopback origins and enforces the Host check). Called by
+   * the server starters; an embedder serving `app.fetch` itself may call it.
+   */
+  listening(addresses: readonly ListenAddress[]): void;
 }
 
 /** The default timer for the SSE heartbeat: a plain interval that does not keep the process alive. */
@@ -60,7 +55,7 @@ function everyInterval(ms: number, tick: () => void): () => void {
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
-  const config: Config = { ...defaultConfig(), ...options.config };
+  const config: GatewayConfig = { ...defaultGatewayConfig(), ...options.config };
   const log = options.logger ?? consoleLogger;
   const registry = options.registry ?? defaultRegistry();
   const runtime = options.runtime ?? inProcessRuntime;
@@ -75,18 +70,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   const ready = bus.start();
   ready.catch((err) => log('error', 'backend failed to open', err));
 
-  const state = {
-    config,
-    bus,
-    registry,
-    runtime,
-    startedAt: Date.now(),
-    draining: false,
-    emitFailures: 0,
-    ready,
-    log,
-  };
-  const gw: GatewayInternals = state;
+  const state = { draining: false, emitFailures: 0 };
+  const site = new GatewaySite(config.publicUrl);
+  const startedAt = Date.now();
 
   const beat = () => bus.heartbeat();
   const stopHeartbeat = runtime.every ? runtime.every(config.heartbeatMs, beat) : everyInterval(config.heartbeatMs, beat);
@@ -119,13 +105,25 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   let closed: Promise<void> | undefined;
   return {
-    app: createApp(gw),
+    app: createApp({
+      config,
+      bus,
+      registry,
+      runtime,
+      site,
+      log,
+      startedAt,
+      ready,
+      draining: () => state.draining,
+      emitFailures: () => state.emitFailures,
+    }),
     bus,
     emit,
     config,
     registry,
     ready,
     drain,
+    listening: (addresses) => site.listening(addresses),
     close: () =>
       (closed ??= (async () => {
         await drain();

@@ -21,7 +21,11 @@ export interface RuntimeAdapter {
   readonly name: 'node' | 'bun' | 'deno' | 'workers' | (string & {});
   /** The runtime's WebSocket upgrade; absent where the gateway serves no WebSocket. */
   upgradeWebSocket?: UpgradeWebSocket<any, any>;
-  /** The client's IP address, for the loopback-only publish rule. */
+  /**
+   * The socket's remote address, as the runtime sees it; undefined when it
+   * cannot tell (then the client is unknown, never loopback). The client
+   * address the gateway judges is derived from it in core/peer.ts.
+   */
   remoteAddress(c: Context): string | undefined;
   /**
    * Calls `cb` when the client's connection closes. Needed where the request
@@ -54,8 +58,13 @@ export interface RuntimeAdapter {
   asset?(path: string): Promise<string | undefined> | string | undefined;
 }
 
-/** For embedding without a server (tests through `app.request`). */
+/**
+ * For embedding without a server of ours (tests through `app.request`, or
+ * `gw.app.fetch` served by another server): no peer address is known, so no
+ * client is loopback and publishing needs a PUBLISH_TOKEN. An embedder that
+ * knows the peer passes its own runtime with `remoteAddress`.
+ */
 export const inProcessRuntime: RuntimeAdapter = {
   name: 'in-process',
-  remoteAddress: () => '127.0.0.1',
+  remoteAddress: () => undefined,
 };

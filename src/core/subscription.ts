@@ -16,7 +16,8 @@ export interface SubscriptionSpec {
 
 /** Query values joined per key (`types=a&types=b` is `types=a,b`). */
 export function queryRecord(url: URL): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: a parameter named `__proto__` or `constructor` is a parameter (and refused as unknown), not an inherited property.
+  const out: Record<string, string> = Object.create(null);
   for (const [k, v] of url.searchParams) out[k] = k in out ? `${out[k]},${v}` : v;
   return out;
 }

@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import type { NewEvent } from './event.ts';
+import { checkJsonShape, MAX_METADATA_DEPTH } from './json-shape.ts';
 import type { EventRegistry } from './registry.ts';
 import { SEVERITIES, type Severity } from './schemas.ts';
 import { inferSeverity } from './severity.ts';
@@ -25,6 +26,24 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
+/**
+ * Metadata keys that valibot's object schemas leave out of their output (so
+ * that no prototype is ever set from data). eventgate keeps them as the
+ * plain data they are in the published JSON: own properties, stored and
+ * delivered like any other key, and matched by `meta.<key>` filters.
+ */
+const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
+
+/** Puts back the prototype-named keys of `input` that a schema's output left out, as own data properties. */
+function keepPrototypeKeys(input: Record<string, unknown>, output: Record<string, unknown>): Record<string, unknown> {
+  for (const key of PROTOTYPE_KEYS) {
+    if (Object.hasOwn(input, key) && !Object.hasOwn(output, key)) {
+      Object.defineProperty(output, key, { value: input[key], enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return output;
+}
+
 function issuePath(issue: v.BaseIssue<unknown>): string {
   let out = '';
   for (const item of issue.path ?? []) {
@@ -32,6 +51,27 @@ function issuePath(issue: v.BaseIssue<unknown>): string {
     out += typeof key === 'number' ? `[${key}]` : `.${String(key)}`;
   }
   return out;
+}
+
+/**
+ * Checks metadata against its type's schema; first its shape (plain JSON,
+ * at most MAX_METADATA_DEPTH levels), so that nothing after, the schema or
+ * the serialisation when it is stored, can overflow the stack.
+ */
+function validateMetadata(input: Record<string, unknown>, schema: v.GenericSchema, at: string, problems: Problem[]): Record<string, unknown> | undefined {
+  const shape = checkJsonShape(input, MAX_METADATA_DEPTH);
+  if (shape) {
+    problems.push({ path: at + shape.path, message: shape.message });
+    return undefined;
+  }
+  const result = v.safeParse(schema, input);
+  if (result.success) return keepPrototypeKeys(input, result.output as Record<string, unknown>);
+  for (const issue of result.issues) {
+    const sub = issuePath(issue);
+    const what = issue.input === undefined ? 'required' : `expected ${issue.expected ?? 'a valid value'}, got ${describe(issue.input)}`;
+    problems.push({ path: at + sub, message: issue.type === 'object' || issue.input !== undefined ? what : 'required field is missing' });
+  }
+  return undefined;
 }
 
 /** Validates one event; `at` is its path prefix (`[3]` in a batch, empty alone). */
@@ -72,15 +112,7 @@ export function validateEvent(
   if (typeof o.metadata !== 'object' || o.metadata === null || Array.isArray(o.metadata)) {
     problems.push({ path: p('metadata'), message: `required object, got ${describe(o.metadata)}` });
   } else if (schema) {
-    const result = v.safeParse(schema, o.metadata);
-    if (result.success) metadata = result.output;
-    else {
-      for (const issue of result.issues) {
-        const sub = issuePath(issue);
-        const what = issue.input === undefined ? 'required' : `expected ${issue.expected ?? 'a valid value'}, got ${describe(issue.input)}`;
-        problems.push({ path: p('metadata') + sub, message: issue.type === 'object' || issue.input !== undefined ? what : 'required field is missing' });
-      }
-    }
+    metadata = validateMetadata(o.metadata as Record<string, unknown>, schema, p('metadata'), problems);
   }
   if (problems.length > before || !metadata) return undefined;
   return {

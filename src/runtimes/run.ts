@@ -5,7 +5,8 @@
  * and on SIGTERM/SIGINT drain and exit 0 within SHUTDOWN_TIMEOUT_MS.
  * Each runtime's main.ts hands in its process host and its server starter.
  */
-import { ConfigError, loadConfig, type Config } from '../core/config.ts';
+import { ConfigError } from '../core/config.ts';
+import { loadConfig, type Config } from './server-config.ts';
 import type { Gateway } from '../core/gateway.ts';
 import { startDemo } from '../demo.ts';
 

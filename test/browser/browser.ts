@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import type { Config } from '../../src/core/config.ts';
+import type { Config } from '../../src/runtimes/server-config.ts';
 import type { NodeServer } from '../../src/runtimes/node/server.ts';
 import { startGateway } from '../helpers/server.ts';
 

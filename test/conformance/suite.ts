@@ -11,7 +11,9 @@ import { publishChecks } from './checks/publish.ts';
 import { quietChecks } from './checks/quiet.ts';
 import { resumeChecks } from './checks/resume.ts';
 import { slowConsumerChecks } from './checks/slow.ts';
+import { streamChecks } from './checks/stream.ts';
 import type { Limits, Target } from './checks/target.ts';
+import { trustChecks, TRUST_ENV } from './checks/trust.ts';
 import { webSocketChecks } from './checks/websocket.ts';
 
 type Started = Target & { cleanup(): Promise<void> };
@@ -44,11 +46,13 @@ export function conformance(name: string, limits: Limits, start: (env: Record<st
     publishChecks(t);
     filterChecks(t, limits);
     resumeChecks(t, limits);
+    streamChecks(t, limits);
     webSocketChecks(t, limits);
     operationChecks(t, limits);
     pageChecks(t);
     slowConsumerChecks(t, limits);
     shutdownChecks(t, limits);
   });
+  against(`conformance: ${name}, trust`, name, () => start(TRUST_ENV), (t) => trustChecks(t, limits));
   against(`conformance: ${name}, long heartbeat`, name, () => start({ HEARTBEAT_MS: '60000' }), (t) => quietChecks(t, limits));
 }

@@ -33,6 +33,8 @@ const workers: RuntimeEntry = {
     ws_protocol_pings: 'a Worker cannot send WebSocket protocol pings; the runtime watches the connection itself, and {"op":"ping"} is answered by the runtime without waking the object',
     ws_backpressure: 'Workers expose no WebSocket bufferedAmount or send callback: what is sent is buffered by the runtime, unseen, so a stalled WebSocket reader is never reported behind (use SSE, which is pulled at the reader\'s pace, for consumers that may stall)',
     exit_on_bad_config: 'wrangler does not run the Worker at start, so nothing can refuse there: the hub answers every request with 500 {"error":"bad_config","field":<the variable>} instead (test/workers/hibernation.test.ts)',
+    knows_own_origin: 'a Worker is not told where it is served (wrangler dev --ip, or a Cloudflare route), and wrangler dev builds the request URL from the Host header: only PUBLIC_URL names its own origin, it never counts as loopback-only (loopback origins need ALLOWED_ORIGINS), and a foreign Host with no Origin is answered. Origins that name nothing it knows are refused',
+    empty_origin: 'workerd drops a header with an empty value before the Worker sees it, so an empty Origin is no Origin there, the same on SSE and WebSocket',
     sigterm_drain: 'a Durable Object gets no signal before it goes: on a deploy or eviction the runtime closes its WebSockets and streams, and clients resume with Last-Event-ID from the history kept in storage',
   },
 };

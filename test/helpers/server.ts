@@ -2,7 +2,7 @@
  * Starts a real gateway on Node on a free port, in this process, with
  * configuration overrides. Every test talks to it over real sockets.
  */
-import { loadConfig, type Config } from '../../src/core/config.ts';
+import { loadConfig, type Config } from '../../src/runtimes/server-config.ts';
 import type { Logger } from '../../src/core/logger.ts';
 import { startNodeServer, type NodeServer } from '../../src/runtimes/node/server.ts';
 

@@ -50,8 +50,8 @@ describe('typed emitters', () => {
 
   it('an embedding application registers its own types, which publish and filter like the built-in ones', async () => {
     const registry = defaultRegistry().register('deploy', v.looseObject({ service: v.string(), version: v.string() }));
-    const gw = createGateway({ registry, logger: quiet });
-    const ok = await gw.app.request('/api/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'deploy', message: 'api v2', metadata: { service: 'api', version: '2' } }) });
+    const gw = createGateway({ registry, logger: quiet, config: { publishToken: 'embedder-token' } });
+    const ok = await gw.app.request('/api/events', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer embedder-token' }, body: JSON.stringify({ type: 'deploy', message: 'api v2', metadata: { service: 'api', version: '2' } }) });
     expect(ok.status).toBe(202);
     const filtered = await gw.app.request('/api/events/stream?types=deploy&replay=0');
     expect(filtered.status).toBe(200);

@@ -6,8 +6,8 @@
  * scripts, styles and connections from this origin only, nothing inline.
  */
 import type { Context, Hono } from 'hono';
-import type { GatewayInternals } from '../gateway.ts';
 import { jsonError } from '../http-error.ts';
+import type { RuntimeAdapter } from '../runtime.ts';
 
 export const PAGE_CSP = [
   "default-src 'none'",
@@ -29,13 +29,19 @@ const TYPES: Record<string, string> = {
 /** File names the routes may ask a runtime for: no directories, no dots but the extension. */
 export const ASSET_NAME = /^[a-z][a-z0-9-]{0,63}\.(js|css|html)$/;
 
-export function pageRoutes(app: Hono<any>, gw: GatewayInternals): void {
+/** What the page routes need: the runtime's files, if it has them. */
+export interface PageDeps {
+  asset: RuntimeAdapter['asset'];
+  runtimeName: string;
+}
+
+export function pageRoutes(app: Hono<any>, deps: PageDeps): void {
   const serve = async (c: Context, dir: 'ui' | 'client', name: string) => {
-    const read = gw.runtime.asset;
+    const read = deps.asset;
     const ext = ASSET_NAME.exec(name)?.[1];
     const text = read && ext ? await read(`${dir}/${name}`) : undefined;
     if (text === undefined) {
-      return jsonError(c, 404, { error: 'not_found', message: read ? `no page asset ${dir}/${name}` : `the ${gw.runtime.name} runtime serves no page; use the API` });
+      return jsonError(c, 404, { error: 'not_found', message: read ? `no page asset ${dir}/${name}` : `the ${deps.runtimeName} runtime serves no page; use the API` });
     }
     return c.body(text, 200, {
       'Content-Type': TYPES[ext!]!,

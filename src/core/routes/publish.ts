@@ -1,14 +1,18 @@
 /**
  * POST /api/events: one event or an array, all validated before any is
- * stored. 202 with the ids in order; 400 bad JSON, 401 auth, 413 too large,
+ * stored. 202 with the ids in order; 400 bad UTF-8 or JSON, 401 auth, 413 too large,
  * 415 content type, 422 schema problems (each with its path), 503 when the
  * store cannot take it. Nothing of a rejected request is published.
  */
 import type { Context } from 'hono';
-import { BackendUnavailableError } from '../store.ts';
-import type { GatewayInternals } from '../gateway.ts';
+import type { GatewayConfig } from '../config.ts';
+import type { Envelope, NewEvent } from '../event.ts';
 import { jsonError } from '../http-error.ts';
-import { isLoopbackAddress } from '../origin.ts';
+import type { Logger } from '../logger.ts';
+import type { EventRegistry } from '../registry.ts';
+import type { RuntimeAdapter } from '../runtime.ts';
+import { BackendUnavailableError } from '../store.ts';
+import { isLoopbackClient, type PeerTrust } from '../peer.ts';
 import { validateBody } from '../validate.ts';
 
 function tokenMatches(given: string, expected: string): boolean {
@@ -18,7 +22,8 @@ function tokenMatches(given: string, expected: string): boolean {
   return diff === 0;
 }
 
-const decoder = new TextDecoder();
+/** Strict UTF-8: overlong forms, encoded surrogates and code points past U+10FFFF are refused, never replaced. */
+const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads at most `limit` bytes of the body; undefined when it is larger. */
 async function readLimited(req: Request, limit: number): Promise<Uint8Array | undefined> {
@@ -43,8 +48,22 @@ async function readLimited(req: Request, limit: number): Promise<Uint8Array | un
   return all;
 }
 
-export function publishHandler(gw: GatewayInternals) {
-  const { config } = gw;
+/** What the publish route needs. */
+export interface PublishDeps {
+  config: Pick<GatewayConfig, 'publishToken' | 'maxBodyBytes' | 'maxBatch'>;
+  registry: EventRegistry;
+  runtime: Pick<RuntimeAdapter, 'readBody'>;
+  /** How the client is judged for the loopback-only rule (no PUBLISH_TOKEN). */
+  peers: PeerTrust;
+  /** Stores a validated batch atomically and fans it out. */
+  publish(events: NewEvent[]): Promise<Envelope[]>;
+  /** Counts `count` events refused for `reason` (the error code answered). */
+  rejected(reason: string, count: number): void;
+  log: Logger;
+}
+
+export function publishHandler(deps: PublishDeps) {
+  const { config } = deps;
   return async (c: Context): Promise<Response> => {
     if (config.publishToken) {
       const auth = c.req.header('authorization') ?? '';
@@ -52,8 +71,8 @@ export function publishHandler(gw: GatewayInternals) {
       if (!m || !tokenMatches(m[1]!.trim(), config.publishToken)) {
         return jsonError(c, 401, { error: 'unauthorized', field: 'Authorization', message: 'publishing needs Authorization: Bearer <PUBLISH_TOKEN>' }, { 'WWW-Authenticate': 'Bearer realm="eventgate"' });
       }
-    } else if (!isLoopbackAddress(gw.runtime.remoteAddress(c))) {
-      return jsonError(c, 403, { error: 'forbidden', field: 'Authorization', message: 'no PUBLISH_TOKEN is configured, so only loopback clients may publish' });
+    } else if (!isLoopbackClient(c, deps.peers)) {
+      return jsonError(c, 403, { error: 'forbidden', field: 'Authorization', message: 'no PUBLISH_TOKEN is configured, so only loopback clients may publish (a request through a proxy counts only when TRUST_PROXY lists the proxy)' });
     }
     const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (ct !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(ct)) {
@@ -63,9 +82,14 @@ export function publishHandler(gw: GatewayInternals) {
     const tooLarge = () => jsonError(c, 413, { error: 'payload_too_large', field: 'body', message: `body is larger than MAX_BODY_BYTES (${config.maxBodyBytes} bytes)` });
     if (declared > config.maxBodyBytes) return tooLarge();
     // The runtime's own body reader when it has one (Node: straight from the socket, no web Request built).
-    const bytes = await (gw.runtime.readBody?.(c, config.maxBodyBytes) ?? readLimited(c.req.raw, config.maxBodyBytes));
+    const bytes = await (deps.runtime.readBody?.(c, config.maxBodyBytes) ?? readLimited(c.req.raw, config.maxBodyBytes));
     if (bytes === undefined) return tooLarge();
-    const text = decoder.decode(bytes);
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      return jsonError(c, 400, { error: 'invalid_utf8', field: 'body', message: 'body is not valid UTF-8 (an overlong form, an encoded surrogate, a code point past U+10FFFF or a cut-off sequence); nothing was published' });
+    }
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -75,19 +99,19 @@ export function publishHandler(gw: GatewayInternals) {
     if (Array.isArray(body) && body.length > config.maxBatch) {
       return jsonError(c, 413, { error: 'batch_too_large', field: 'body', message: `batch of ${body.length} events is larger than MAX_BATCH (${config.maxBatch})` });
     }
-    const result = validateBody(body, gw.registry);
+    const result = validateBody(body, deps.registry);
     if (!result.ok) {
-      gw.bus.counters.publish_rejected += Array.isArray(body) ? body.length : 1;
+      deps.rejected('validation_failed', Array.isArray(body) ? body.length : 1);
       return jsonError(c, 422, { error: 'validation_failed', message: `${result.problems.length} problem(s) in the published events; nothing was published`, problems: result.problems });
     }
     try {
-      const envs = await gw.bus.publish(result.events);
+      const envs = await deps.publish(result.events);
       return c.json({ ids: envs.map((e) => e.event.id) }, 202);
     } catch (err) {
       if (err instanceof BackendUnavailableError) {
         return jsonError(c, 503, { error: 'store_unavailable', message: `events were not published: ${err.message}` }, { 'Retry-After': '1' });
       }
-      gw.log('error', 'publish failed', err);
+      deps.log('error', 'publish failed', err);
       return jsonError(c, 500, { error: 'publish_failed', message: 'events were not published: internal error' });
     }
   };

@@ -5,8 +5,9 @@
  * `onmessage` sees them all), and control messages as named events.
  */
 import type { Context } from 'hono';
+import type { Bus } from '../bus.ts';
 import { sseCodec } from '../codec.ts';
-import type { GatewayInternals } from '../gateway.ts';
+import type { RuntimeAdapter } from '../runtime.ts';
 import { sseOpening } from '../sse.ts';
 import type { SubscriptionSpec } from '../subscription.ts';
 
@@ -16,24 +17,32 @@ export const SSE_HEADERS = {
   'X-Accel-Buffering': 'no',
 } as const;
 
-export function sseHandler(gw: GatewayInternals) {
+/** What the SSE route needs. */
+export interface SseDeps {
+  bus: Pick<Bus, 'subscribe'>;
+  runtime: Pick<RuntimeAdapter, 'onConnectionClose'>;
+  /** The `retry:` sent at the start of every stream. */
+  sseRetryMs: number;
+}
+
+export function sseHandler(deps: SseDeps) {
   return (c: Context, spec: SubscriptionSpec, extraHeaders: Record<string, string>): Response => {
     // EventSource sends Last-Event-ID on its own reconnects; the query covers the first connection.
     const header = c.req.header('last-event-id');
     const cursor = header !== undefined && header !== '' ? header : spec.cursor;
-    const sub = gw.bus.subscribe({
+    const sub = deps.bus.subscribe({
       transport: 'sse',
       codec: sseCodec,
       filter: spec.filter,
       policy: spec.policy,
       cursor,
       replay: spec.replay,
-      initial: sseOpening(gw.config.sseRetryMs),
+      initial: sseOpening(deps.sseRetryMs),
     });
     const gone = () => sub.close();
     // Where the runtime reports the connection closing (Node), that covers every
     // disconnect; the request signal is not needed (it costs an AbortController per stream).
-    if (gw.runtime.onConnectionClose) gw.runtime.onConnectionClose(c, gone);
+    if (deps.runtime.onConnectionClose) deps.runtime.onConnectionClose(c, gone);
     else c.req.raw.signal?.addEventListener('abort', gone, { once: true });
     return new Response(sub.stream, { status: 200, headers: { ...SSE_HEADERS, ...extraHeaders } });
   };

@@ -6,10 +6,11 @@
  * with 1009; a malformed one gets an error message and the socket stays.
  */
 import type { WSContext, WSEvents } from 'hono/ws';
+import type { Bus } from '../bus.ts';
 import { wsCodec } from '../codec.ts';
 import type { Control } from '../control.ts';
 import { parseFilter } from '../filter.ts';
-import type { GatewayInternals } from '../gateway.ts';
+import type { WsCapabilities } from '../runtime.ts';
 import type { Subscriber } from '../subscriber.ts';
 import type { SubscriptionSpec } from '../subscription.ts';
 
@@ -25,10 +26,21 @@ function sendError(ws: WSContext, error: string, message: string, field?: string
   ws.send(JSON.stringify(body));
 }
 
+/** What a WebSocket session needs. */
+export interface WsDeps {
+  bus: Pick<Bus, 'subscribe' | 'setFilter'>;
+  /** The event types a filter may name. */
+  knownTypes(): readonly string[];
+  /** Largest client message; a larger one closes with 1009. */
+  maxWsMessageBytes: number;
+  /** What the runtime's sockets can do. */
+  ws: WsCapabilities | undefined;
+}
+
 /** The WebSocket events of one subscriber. */
-export function wsSession(gw: GatewayInternals, spec: SubscriptionSpec): WSEvents {
+export function wsSession(deps: WsDeps, spec: SubscriptionSpec): WSEvents {
   let sub: Subscriber<string[]> | undefined;
-  const caps = gw.runtime.ws;
+  const caps = deps.ws;
 
   async function pump(s: Subscriber<string[]>, ws: WSContext): Promise<void> {
     const reader = s.stream.getReader();
@@ -48,7 +60,7 @@ export function wsSession(gw: GatewayInternals, spec: SubscriptionSpec): WSEvent
 
   return {
     onOpen(_evt, ws) {
-      sub = gw.bus.subscribe({
+      sub = deps.bus.subscribe({
         transport: 'ws',
         codec: wsCodec,
         filter: spec.filter,
@@ -65,8 +77,8 @@ export function wsSession(gw: GatewayInternals, spec: SubscriptionSpec): WSEvent
     onMessage(evt, ws) {
       const data = evt.data;
       const size = typeof data === 'string' ? data.length : data instanceof ArrayBuffer ? data.byteLength : (data as Blob).size;
-      if (size > gw.config.maxWsMessageBytes) {
-        ws.close(WS_CLOSE.tooBig, `message larger than ${gw.config.maxWsMessageBytes} bytes`);
+      if (size > deps.maxWsMessageBytes) {
+        ws.close(WS_CLOSE.tooBig, `message larger than ${deps.maxWsMessageBytes} bytes`);
         return;
       }
       if (typeof data !== 'string') return sendError(ws, 'bad_message', 'messages must be JSON text, not binary');
@@ -80,10 +92,10 @@ export function wsSession(gw: GatewayInternals, spec: SubscriptionSpec): WSEvent
       const { op, ...fields } = msg as Record<string, unknown>;
       if (op === 'ping') return ws.send(JSON.stringify({ control: 'pong' }));
       if (op !== 'filter') return sendError(ws, 'unknown_op', `unknown op ${JSON.stringify(op)} (known: filter, ping)`, 'op');
-      const parsed = parseFilter(fields, gw.registry.types);
+      const parsed = parseFilter(fields, deps.knownTypes());
       if ('error' in parsed) return sendError(ws, 'bad_filter', parsed.error.message, parsed.error.field);
       if (!sub || sub.ended) return;
-      gw.bus.setFilter(sub, parsed.filter);
+      deps.bus.setFilter(sub, parsed.filter);
       const ack: Control = { control: 'ack', op: 'filter', filter: parsed.filter };
       sub.control(ack);
     },

@@ -10,7 +10,7 @@
 import type { Context } from 'hono';
 import type { WSContext } from 'hono/ws';
 import { upgradeWebSocket, websocket as honoWebsocket } from 'hono/bun';
-import type { Config } from '../../core/config.ts';
+import type { Config } from '../server-config.ts';
 import type { RuntimeAdapter } from '../../core/runtime.ts';
 import { readAsset } from '../node/assets.ts';
 import { WS_CLOSE } from '../../core/routes/ws.ts';

@@ -7,7 +7,7 @@
  * SSE response has its own timeout switched off (`server.timeout(req, 0)`).
  */
 import { createBackend } from '../../backends/select.ts';
-import type { Config } from '../../core/config.ts';
+import type { Config } from '../server-config.ts';
 import { createGateway, type Gateway } from '../../core/gateway.ts';
 import { consoleLogger, type Logger } from '../../core/logger.ts';
 import type { EventRegistry } from '../../core/registry.ts';
@@ -50,6 +50,7 @@ export async function startBunServer(config: Config, o: { logger?: Logger; regis
       return Response.json({ error: 'internal', message: 'internal error' }, { status: 500 });
     },
   });
+  gateway.listening([{ hostname: config.host, port: server.port }]); // its own origins, and whether it is loopback-only
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   let stopping: Promise<void> | undefined;
   return {

@@ -10,7 +10,7 @@
  */
 import type { Context } from 'hono';
 import { defineWebSocketHelper, WSContext, type UpgradeWebSocket } from 'hono/ws';
-import type { Config } from '../../core/config.ts';
+import type { Config } from '../server-config.ts';
 import type { RuntimeAdapter } from '../../core/runtime.ts';
 import { readAsset } from '../node/assets.ts';
 

@@ -3,7 +3,7 @@
  * WebSocket upgrades through hono/deno, and a drain on stop.
  */
 import { createBackend } from '../../backends/select.ts';
-import type { Config } from '../../core/config.ts';
+import type { Config } from '../server-config.ts';
 import { createGateway, type Gateway } from '../../core/gateway.ts';
 import { consoleLogger, type Logger } from '../../core/logger.ts';
 import type { EventRegistry } from '../../core/registry.ts';
@@ -54,6 +54,7 @@ export async function startDenoServer(config: Config, o: { logger?: Logger; regi
   );
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const port = server.addr.port;
+  gateway.listening([{ hostname: config.host, port }]); // its own origins, and whether it is loopback-only
   let stopping: Promise<void> | undefined;
   return {
     gateway,

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import { createBackend } from '../../backends/select.ts';
-import type { Config } from '../../core/config.ts';
+import type { Config } from '../server-config.ts';
 import { createGateway, type Gateway } from '../../core/gateway.ts';
 import { consoleLogger, type Logger } from '../../core/logger.ts';
 import type { EventRegistry } from '../../core/registry.ts';
@@ -38,6 +38,7 @@ export async function startNodeServer(config: Config, o: { logger?: Logger; regi
   server.headersTimeout = 66_000;
   server.requestTimeout = 0; // streams are long-lived
   const port = (server.address() as AddressInfo).port;
+  gateway.listening([{ hostname: config.host, port }]); // its own origins, and whether it is loopback-only
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   let stopping: Promise<void> | undefined;
   return {

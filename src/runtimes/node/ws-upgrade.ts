@@ -124,7 +124,7 @@ function upgradeRequest(req: IncomingMessage): Request {
   const headers = new Headers();
   for (const key in req.headers) {
     const value = req.headers[key];
-    if (value) headers.append(key, Array.isArray(value) ? value[0]! : value);
+    if (value !== undefined) headers.append(key, Array.isArray(value) ? value[0]! : value); // an empty header (Origin:) is kept, as on plain requests
   }
   const target = req.url ?? '/';
   if (target[0] !== '/') throw new Error('bad request target');

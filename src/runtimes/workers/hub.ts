@@ -6,7 +6,7 @@
  */
 import type { DurableObjectState, WebSocket as CfWebSocket } from '@cloudflare/workers-types/latest';
 import { DurableObjectBackend } from '../../backends/durable-object.ts';
-import { ConfigError, loadConfig } from '../../core/config.ts';
+import { ConfigError, loadGatewayConfig } from '../../core/config.ts';
 import { formatCursor } from '../../core/cursor.ts';
 import { createGateway, type Gateway } from '../../core/gateway.ts';
 import { workersRuntime } from './adapter.ts';
@@ -32,7 +32,7 @@ export class EventHub {
   constructor(state: DurableObjectState, env: Record<string, unknown>) {
     let config;
     try {
-      config = loadConfig(envRecord(env));
+      config = loadGatewayConfig(envRecord(env));
       if (config.maxBodyBytes > MAX_STORED_EVENT_BYTES) {
         throw new ConfigError('MAX_BODY_BYTES', `must be at most ${MAX_STORED_EVENT_BYTES} on Workers, where each stored event is one SQLite row (2 MB at most), got ${config.maxBodyBytes}`);
       }

@@ -5,7 +5,7 @@
  * as Cloudflare gave it, for the loopback-only publish rule, and reads a
  * request body before forwarding it (body.ts).
  */
-import { loadConfig } from '../../core/config.ts';
+import { loadGatewayConfig } from '../../core/config.ts';
 import { PEER_HEADER } from './adapter.ts';
 import { readCapped } from './body.ts';
 import { envRecord } from './env.ts';
@@ -23,7 +23,7 @@ const HUB_NAME = 'eventgate';
 
 function bodyLimit(env: Record<string, unknown>): number {
   try {
-    return loadConfig(envRecord(env)).maxBodyBytes;
+    return loadGatewayConfig(envRecord(env)).maxBodyBytes;
   } catch {
     return MAX_STORED_EVENT_BYTES; // the hub answers the configuration error itself
   }

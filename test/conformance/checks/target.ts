@@ -20,7 +20,11 @@ export type Capability =
   /** The process drains on SIGTERM and exits 0. */
   | 'sigterm_drain'
   /** The process refuses to start on a bad configuration value: exit code 1 and a message naming the variable. */
-  | 'exit_on_bad_config';
+  | 'exit_on_bad_config'
+  /** The gateway knows where it listens: its own origin, loopback origins while it listens on loopback only, and the Host check. */
+  | 'knows_own_origin'
+  /** A header with an empty value (`Origin:`) reaches the gateway as sent. */
+  | 'empty_origin';
 
 export type Limits = Partial<Record<Capability, string>>;
 
