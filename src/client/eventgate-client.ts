@@ -5,11 +5,12 @@
  * storage, from the cursor saved before a page reload), and reports every
  * gap, drop, overflow and state change. No dependencies.
  */
-import { SSE_PATH, WS_CLOSE, WS_PATH, type BuiltinEvents, type Control, type ErrorControl, type Filter, type GatewayEvent } from '../protocol.ts';
+import { WS_CLOSE, type BuiltinEvents, type Control, type ErrorControl, type Filter, type GapControl, type GatewayEvent } from '../protocol.ts';
 import { CursorStore } from './cursor-store.ts';
 import { FilterChanges } from './filter-changes.ts';
 import { ClientHandlers } from './handlers.ts';
-import { subscriptionQuery } from './query.ts';
+import { subscriptionUrl } from './query.ts';
+import { settingsOf, type Settings } from './settings.ts';
 import { reconnectDelay, Watchdog } from './timing.ts';
 import { openSse, openWs, probe, refusalError, type CloseInfo, type Transport, type TransportHandlers } from './transports.ts';
 import type { ClientError, ClientOptions, ConnectionState, EventInfo, StateDetail } from './types.ts';
@@ -24,15 +25,9 @@ const FATAL_STATUS = new Set([400, 401, 403, 404]);
 const QUIET_CLOSE = new Set<number>([WS_CLOSE.normal, WS_CLOSE.goingAway, 1006, WS_CLOSE.tryAgainLater]);
 
 export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
-  #base: URL;
-  #kind: 'sse' | 'ws';
+  readonly #s: Settings;
   #filter: Filter;
-  #replay: number | undefined;
-  #overflowPolicy: 'disconnect' | 'drop' | undefined;
-  #cursors: CursorStore;
-  #initialDelay = 500;
-  #maxDelay = 30_000;
-  #pingMs = 25_000;
+  readonly #cursors: CursorStore;
   #lastEventId: string | null = null;
   #state: ConnectionState = 'connecting';
   #conn: Transport | null = null;
@@ -48,19 +43,11 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
 
   constructor(options: ClientOptions<NoInfer<keyof E & string>> = {}) {
     super();
-    const base = new URL(options.url ?? '/', globalThis.location?.href);
-    if (!base.pathname.endsWith('/')) base.pathname += '/';
-    this.#base = base;
-    this.#kind = options.transport === 'ws' ? 'ws' : 'sse';
+    this.#s = settingsOf(options);
     this.#filter = { ...(options.filter ?? {}) };
-    this.#replay = options.replay;
     this.#token = options.token;
-    this.#overflowPolicy = options.onOverflow;
-    this.#cursors = new CursorStore(options.storage, options.storageKey);
-    if (options.backoff?.initialMs !== undefined) this.#initialDelay = options.backoff.initialMs;
-    if (options.backoff?.maxMs !== undefined) this.#maxDelay = options.backoff.maxMs;
-    if (options.pingMs !== undefined) this.#pingMs = options.pingMs;
-    this.#lastEventId = options.lastEventId ?? this.#cursors.load();
+    this.#cursors = new CursorStore(options.storage, this.#s.base, options.storageKey);
+    this.#lastEventId = options.lastEventId ?? this.#cursors.load(this.#filter);
     if (options.connect !== false) this.#connect();
     else this.#state = 'idle';
   }
@@ -73,7 +60,7 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
     return this.#lastEventId;
   }
   get transport(): 'sse' | 'ws' {
-    return this.#kind;
+    return this.#s.kind;
   }
   /** A copy of the current filter. */
   get filter(): Filter<keyof E & string> {
@@ -113,7 +100,7 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
     return new Promise((resolve, reject) => {
       const rec = { prev, filter: this.#filter, resolve, reject };
       if (this.#closed) return reject(new Error('eventgate: the client is closed'));
-      if (this.#kind === 'ws' && this.#conn && this.#conn.send({ op: 'filter', ...this.#filter })) {
+      if (this.#s.kind === 'ws' && this.#conn && this.#conn.send({ op: 'filter', ...this.#filter })) {
         this.#changes.add({ ...rec, via: 'ack' });
         return;
       }
@@ -135,16 +122,9 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
   readonly #token: string | (() => string | undefined) | undefined;
 
   #url(kind: 'sse' | 'ws'): string {
-    const extra = {
-      last_event_id: this.#lastEventId ?? undefined,
-      replay: this.#lastEventId ? undefined : this.#replay,
-      on_overflow: this.#overflowPolicy,
-      access_token: typeof this.#token === 'function' ? this.#token() : this.#token,
-    };
-    const u = new URL(kind === 'ws' ? WS_PATH : SSE_PATH, this.#base);
-    u.search = subscriptionQuery(this.#filter, extra);
-    if (kind === 'ws') u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-    return u.toString();
+    const cursor = this.#lastEventId ?? undefined;
+    const extra = { last_event_id: cursor, replay: cursor ? undefined : this.#s.replay, on_overflow: this.#s.overflowPolicy, access_token: typeof this.#token === 'function' ? this.#token() : this.#token };
+    return subscriptionUrl(this.#s.base, kind, this.#filter, extra);
   }
 
   #connect(): void {
@@ -164,8 +144,8 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
       control: (c) => this.#onControl(c),
       close: (info) => void this.#onClose(id, info, sseUrl),
     };
-    this.#conn = this.#kind === 'ws' ? openWs(this.#url('ws'), h) : openSse(sseUrl, h);
-    if (this.#kind === 'ws' && this.#pingMs > 0) this.#startPings();
+    this.#conn = this.#s.kind === 'ws' ? openWs(this.#url('ws'), h, this.#s.ws) : openSse(sseUrl, h, this.#s.sse);
+    if (this.#s.kind === 'ws' && this.#s.pingMs > 0) this.#startPings();
   }
 
   /** Closes the current transport quietly and cancels any wait. */
@@ -184,10 +164,10 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
   #startPings(): void {
     const id = this.#connId;
     this.#watchdog.start(
-      this.#pingMs,
+      this.#s.pingMs,
       () => this.#conn?.send({ op: 'ping' }),
       () => {
-        this.#error({ error: 'timeout', message: `no answer from the gateway for ${2 * this.#pingMs} ms; reconnecting` });
+        this.#error({ error: 'timeout', message: `no answer from the gateway for ${2 * this.#s.pingMs} ms; reconnecting` });
         this.#conn?.close();
         void this.#onClose(id, { opened: true }, '');
       },
@@ -205,10 +185,11 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
       this.#error({ error: 'closed', code: info.code, message: `the gateway closed the WebSocket: ${info.code} ${info.reason ?? ''}`.trim() });
     }
     if (!info.opened && sseUrl) {
-      const refusal = await probe(sseUrl);
+      const refusal = await probe(sseUrl, this.#s.headers);
       if (id !== this.#connId || this.#closed) return;
       if (refusal) {
         const err = refusalError(refusal);
+        if (err.field === 'last_event_id' && this.#lastEventId !== null) return this.#dropCursor(err);
         this.#error(err);
         if (FATAL_STATUS.has(refusal.status)) return this.#refused(err);
       }
@@ -228,8 +209,29 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
     this.#setState('closed', { error: err });
   }
 
+  /**
+   * The gateway refused the cursor itself (junk in a storage, or one from
+   * another gateway): forget it, say so with a gap, and subscribe afresh now.
+   */
+  #dropCursor(err: ClientError): void {
+    const gap: GapControl = {
+      control: 'gap',
+      requested: this.#lastEventId ?? '',
+      reason: 'invalid',
+      resume_from: null,
+      missed: null,
+      message: `the gateway refused the cursor (${err.message}); subscribing afresh, so events since it may be missing`,
+    };
+    this.#lastEventId = null;
+    this.#cursors.forget(this.#filter);
+    this.listeners.emit('control', gap);
+    this.listeners.emit('gap', gap);
+    this.#nextDelay = 0;
+    this.#schedule();
+  }
+
   #schedule(): void {
-    const delay = reconnectDelay(this.#attempt, this.#initialDelay, this.#maxDelay, this.#nextDelay);
+    const delay = reconnectDelay(this.#attempt, this.#s.initialDelayMs, this.#s.maxDelayMs, this.#nextDelay);
     this.#nextDelay = undefined;
     this.#attempt++;
     this.#setState('reconnecting', { attempt: this.#attempt, delayMs: delay, lastEventId: this.#lastEventId });
@@ -246,7 +248,7 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
     }
     const event = e as GatewayEvent;
     this.#lastEventId = event.id;
-    const failed = this.#cursors.save(event.id);
+    const failed = this.#cursors.save(this.#filter, event.id);
     if (failed) this.#error({ error: 'storage', message: failed });
     const info: EventInfo = { replayed: !this.#live };
     this.deliver(event, info);

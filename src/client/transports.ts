@@ -2,10 +2,23 @@
  * The two transports of the client, behind one small interface: open a URL,
  * report `open`, each event, each control message and the one `close`; never
  * reconnect by themselves (the client does, with its own backoff and the last
- * cursor in the query). No dependencies.
+ * cursor in the query). Each sets an error handler on its socket: a failed
+ * connection ends in `close`, never in an uncaught error (the `ws` package
+ * throws an `error` event nobody listens to). No dependencies: the WebSocket
+ * and EventSource classes are the runtime's or the caller's.
  */
 import { SSE_CONTROLS, type Control } from '../protocol.ts';
-import type { ClientError } from './types.ts';
+import type { ClientError, EventSourceClass, WebSocketClass } from './types.ts';
+
+/** How to open a connection: the class to use and the headers to send, if it can. */
+export interface Opener<C> {
+  Class: C;
+  /** Sent where the class can send them (see ClientOptions.headers); absent: none. */
+  headers?: Record<string, string>;
+}
+
+const OPEN = 1;
+const CONNECTING = 0;
 
 export interface TransportHandlers {
   open(): void;
@@ -39,8 +52,11 @@ const badMessage = (data: unknown): Control => ({
  * Server-Sent Events through EventSource. EventSource's own reconnects are
  * cut short: the first `error` closes it and reports `close`.
  */
-export function openSse(url: string, h: TransportHandlers): Transport {
-  const es = new EventSource(url);
+export function openSse(url: string, h: TransportHandlers, o: Opener<EventSourceClass>): Transport {
+  const headers = o.headers;
+  // The `eventsource` package fetches through this; a browser's EventSource ignores it.
+  const init = headers ? { fetch: (u: string | URL, i: { headers?: Record<string, string> }) => fetch(u, { ...i, headers: { ...i.headers, ...headers } }) } : undefined;
+  const es = new o.Class(url, init);
   let opened = false;
   let done = false;
   const parse = (m: MessageEvent, to: (v: any) => void) => {
@@ -59,9 +75,9 @@ export function openSse(url: string, h: TransportHandlers): Transport {
     opened = true;
     h.open();
   };
-  es.onmessage = (m) => parse(m, h.event);
+  es.onmessage = (m: MessageEvent) => parse(m, h.event);
   for (const name of SSE_CONTROLS) {
-    es.addEventListener(name, (m) => parse(m as MessageEvent, (v) => h.control({ ...v, control: name })));
+    es.addEventListener(name, (m: MessageEvent) => parse(m, (v) => h.control({ ...v, control: name })));
   }
   es.onerror = () => {
     if (done) return;
@@ -79,8 +95,8 @@ export function openSse(url: string, h: TransportHandlers): Transport {
 }
 
 /** One WebSocket. Events are JSON messages with `type`; control messages have `control`. */
-export function openWs(url: string, h: TransportHandlers): Transport {
-  const ws = new WebSocket(url);
+export function openWs(url: string, h: TransportHandlers, o: Opener<WebSocketClass>): Transport {
+  const ws = o.headers ? new o.Class(url, { headers: o.headers }) : new o.Class(url);
   let opened = false;
   let done = false;
   ws.onopen = () => {
@@ -88,7 +104,7 @@ export function openWs(url: string, h: TransportHandlers): Transport {
     opened = true;
     h.open();
   };
-  ws.onmessage = (m) => {
+  ws.onmessage = (m: MessageEvent) => {
     if (done) return;
     let msg: any;
     try {
@@ -100,18 +116,20 @@ export function openWs(url: string, h: TransportHandlers): Transport {
     if (msg !== null && typeof msg === 'object' && msg.control !== undefined) h.control(msg as Control);
     else h.event(msg);
   };
-  ws.onclose = (c) => {
+  ws.onclose = (c: CloseEvent) => {
     if (done) return;
     done = true;
-    h.close({ opened, code: c.code, reason: c.reason });
+    h.close({ opened, code: c.code, reason: String(c.reason ?? '') });
   };
+  // A close always follows; what went wrong is told by its code, or by the probe.
+  ws.onerror = () => {};
   return {
     close() {
       done = true;
-      if (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN) ws.close(1000);
+      if (ws.readyState === CONNECTING || ws.readyState === OPEN) ws.close(1000);
     },
     send(message) {
-      if (ws.readyState !== WebSocket.OPEN) return false;
+      if (ws.readyState !== OPEN) return false;
       ws.send(JSON.stringify(message));
       return true;
     },
@@ -129,10 +147,10 @@ export interface Refusal {
  * The WebSocket endpoint validates its query the same way. Undefined when the
  * stream would open, or on a network error.
  */
-export async function probe(url: string): Promise<Refusal | undefined> {
+export async function probe(url: string, headers?: Record<string, string>): Promise<Refusal | undefined> {
   const ctl = new AbortController();
   try {
-    const res = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: ctl.signal });
+    const res = await fetch(url, { headers: { ...headers, accept: 'text/event-stream' }, signal: ctl.signal });
     if (res.status === 200) return undefined;
     const text = await res.text();
     let body: unknown = text;

@@ -70,6 +70,7 @@ export interface StateDetail {
 export interface CursorStorage {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
+  removeItem?(key: string): void;
 }
 
 export interface ClientOptions<T extends string = string> {
@@ -84,9 +85,13 @@ export interface ClientOptions<T extends string = string> {
   onOverflow?: 'disconnect' | 'drop';
   /** Resume after this cursor. Default: the one in `storage`, if any. */
   lastEventId?: string;
-  /** Where the last cursor is saved after every event, so that the first connection after a page reload resumes (e.g. sessionStorage). */
+  /**
+   * Where the last cursor is saved after every event, so that the first connection after a page reload resumes
+   * (e.g. sessionStorage). Each gateway URL and filter has its own entry; a saved cursor the gateway refuses is
+   * dropped, with a `gap` (reason `invalid`), and the client subscribes afresh.
+   */
   storage?: CursorStorage;
-  /** Default `eventgate:last-event-id`. */
+  /** The start of the storage keys (followed by the gateway URL and the filter). Default `eventgate:last-event-id`. */
   storageKey?: string;
   /** Reconnect delays: `initialMs * 2^attempt`, at most `maxMs`, each jittered to between half and all of it. Default 500 and 30000. */
   backoff?: { initialMs?: number; maxMs?: number };
@@ -100,7 +105,44 @@ export interface ClientOptions<T extends string = string> {
    * is asked again on every connection, so a replaced token is used from the next one.
    */
   token?: string | (() => string | undefined);
+  /**
+   * The WebSocket class. Default: the global one (browsers, Node 22 and later, Bun, Deno). On Node 20 pass
+   * `WebSocket` from the `ws` package.
+   */
+  WebSocket?: WebSocketClass;
+  /** The EventSource class. Default: the global one (browsers). In Node pass `EventSource` from the `eventsource` package. */
+  EventSource?: EventSourceClass;
+  /**
+   * Headers for every request, where the transport can send them: a WebSocket outside a browser, an EventSource
+   * class with a `fetch` option (the `eventsource` package), and the client's own fetch of a refusal. A browser's
+   * WebSocket and EventSource send none.
+   */
+  headers?: Record<string, string>;
 }
+
+/** What the client uses of a WebSocket: the browser's, Node's, Bun's, Deno's or the `ws` package's. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: any;
+  onmessage: any;
+  onclose: any;
+  onerror: any;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+/** A WebSocket constructor; the second argument is given only outside browsers, as `{ headers }`. */
+export type WebSocketClass = new (url: string, options?: any) => WebSocketLike;
+
+/** What the client uses of an EventSource. */
+export interface EventSourceLike {
+  onopen: any;
+  onmessage: any;
+  onerror: any;
+  addEventListener(type: string, listener: (m: any) => void): void;
+  close(): void;
+}
+/** An EventSource constructor; given `{ fetch }` when there are headers to send (the browser's ignores it). */
+export type EventSourceClass = new (url: string, init?: any) => EventSourceLike;
 
 /** Unsubscribes the handler it was returned for. */
 export type Off = () => void;
