@@ -6,6 +6,7 @@
  * flag or a bad value is a UsageError: exit 2, naming the flag.
  */
 import { parseArgs } from 'node:util';
+import type { AuthSettings } from '../core/auth/settings.ts';
 import type { Config } from '../runtimes/server-config.ts';
 
 export class UsageError extends Error {
@@ -21,8 +22,8 @@ export interface Setting {
   env: string;
   /** The flag, without `--`. */
   flag: string;
-  /** The key in Config (and in a config file's `config`). */
-  key: keyof Config;
+  /** The key in Config (and in a config file's `config`); `auth.<key>` for the auth settings (`config.auth.<key>`). */
+  key: Exclude<keyof Config, 'auth'> | `auth.${keyof AuthSettings}`;
   /** What the value looks like in --help; absent for a switch. */
   value?: string;
   help: string;
@@ -57,6 +58,21 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'REDIS_PREFIX', flag: 'redis-prefix', key: 'redisPrefix', value: 'PREFIX', help: 'key prefix in Redis (eventgate)' },
   { env: 'DEMO', flag: 'demo', key: 'demo', help: 'publish a demo mix of all six event types' },
   { env: 'DEMO_RATE', flag: 'demo-rate', key: 'demoRate', value: 'N', help: 'demo events per second (4)' },
+  { env: 'IDEMPOTENCY_TTL_MS', flag: 'idempotency-ttl-ms', key: 'idempotencyTtlMs', value: 'MS', help: 'how long an Idempotency-Key is remembered (300000)' },
+  { env: 'LOG_FORMAT', flag: 'log-format', key: 'logFormat', value: 'text|json', help: 'log lines as text or one JSON object each (text)' },
+  { env: 'LOG_LEVEL', flag: 'log-level', key: 'logLevel', value: 'LEVEL', help: 'debug, info, warn or error (info)' },
+  { env: 'AUTH_JWT_SECRET', flag: 'auth-jwt-secret', key: 'auth.jwtSecret', value: 'SECRET', help: 'HS256/384/512 key for subscriber and publisher tokens (32+ bytes)' },
+  { env: 'AUTH_JWKS_URL', flag: 'auth-jwks-url', key: 'auth.jwksUrl', value: 'URL', help: 'JWKS for RS256/ES256/EdDSA tokens' },
+  { env: 'AUTH_JWKS_COOLDOWN_MS', flag: 'auth-jwks-cooldown-ms', key: 'auth.jwksCooldownMs', value: 'MS', help: 'least time between two JWKS fetches (30000)' },
+  { env: 'AUTH_JWKS_MAX_AGE_MS', flag: 'auth-jwks-max-age-ms', key: 'auth.jwksMaxAgeMs', value: 'MS', help: 'how long a fetched JWKS is used (600000)' },
+  { env: 'AUTH_JWT_ISSUER', flag: 'auth-jwt-issuer', key: 'auth.issuer', value: 'ISS', help: 'required iss, when set' },
+  { env: 'AUTH_JWT_AUDIENCE', flag: 'auth-jwt-audience', key: 'auth.audience', value: 'AUD', help: 'required aud, when set' },
+  { env: 'SUBSCRIBE_AUTH', flag: 'subscribe-auth', key: 'auth.subscribe', value: 'required|off', help: 'subscribing needs a token (required when a key is set)' },
+  { env: 'ADMIN_TOKEN', flag: 'admin-token', key: 'auth.adminToken', value: 'TOKEN', help: 'bearer secret for stats and operator endpoints' },
+  { env: 'MAX_SUBSCRIBERS_PER_IP', flag: 'max-subscribers-per-ip', key: 'auth.maxSubscribersPerIp', value: 'N', help: 'concurrent subscriptions per client address (0: no limit)' },
+  { env: 'PUBLISH_RATE', flag: 'publish-rate', key: 'auth.publishRate', value: 'N', help: 'events/s per publisher (0: no limit)' },
+  { env: 'PUBLISH_BURST', flag: 'publish-burst', key: 'auth.publishBurst', value: 'N', help: 'events a publisher may send at once above the rate' },
+  { env: 'WS_MESSAGE_RATE', flag: 'ws-message-rate', key: 'auth.wsMessageRate', value: 'N', help: 'client messages/s per WebSocket, past it close 1008 (50)' },
 ];
 
 export interface FlagSpec {

@@ -25,12 +25,13 @@ ${SETTINGS.map((s) => `  ${`--${s.flag}${s.value ? ` ${s.value}` : ''}`.padEnd(3
 function fileEnv(file: LoadedConfigFile | undefined): Record<string, string> {
   const env: Record<string, string> = {};
   const values = (file?.config.config ?? {}) as Record<string, unknown>;
-  const known = new Set(SETTINGS.map((s) => s.key as string));
+  const known = new Set(SETTINGS.map((s) => s.key.split('.')[0]!));
   for (const key of Object.keys(values)) {
     if (!known.has(key)) throw new ConfigError(`config.${key}`, `is not a setting of ${file!.file} (known: ${[...known].join(', ')})`);
   }
   for (const s of SETTINGS) {
-    const v = values[s.key];
+    const [top, sub] = s.key.split('.') as [string, string | undefined];
+    const v = sub === undefined ? values[top] : (values[top] as Record<string, unknown> | undefined)?.[sub];
     if (v === undefined || v === null) continue;
     env[s.env] = Array.isArray(v) ? v.join(',') : typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
   }
@@ -79,8 +80,8 @@ export async function run(argv: string[]): Promise<number | void> {
   }
   await runGateway(
     { label: '', env, args: [], exit: (code) => process.exit(code), onSignal: (s, h) => void process.on(s, h) },
-    (c) =>
-      startNodeServer(c, { registry, logger: file?.config.logger }).catch((err: unknown) => {
+    (c, o) =>
+      startNodeServer(c, { registry, logger: file?.config.logger ?? o.logger }).catch((err: unknown) => {
         if (!(err instanceof ConfigError)) throw err;
         console.error(err.message); // REDIS_URL set without ioredis installed
         process.exit(1);

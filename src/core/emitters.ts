@@ -4,18 +4,9 @@
  * and never throws into its caller: a failure is logged and counted, and the
  * returned promise resolves to undefined.
  *
- * Severity rules when none is given: see severity.ts.
- * (Summary:
- * - error: always `error`.
- * - performance: `info` at or under the threshold; over it, `warning`, or
- *   `error` when `action_required` is true.
- * - model_state: `error` when the new state is error/failed/crashed/unhealthy;
- *   `warning` when it is degraded/stopping/stopped/offline/unloading/restarting;
- *   else `info`.
- * - cache: `warning` when the operation is `error` or the call took 100 ms
- *   or more; else `info`.
- * - cgrag: `warning` when no chunk was retrieved; else `info`.
- * - query_route: `info`.)
+ * Severity when none is given: the registry's rule for the type (for the
+ * built-in types, the rules in severity.ts, which the README's "Severity
+ * rules" section states for users).
  *
  * Retries: when the store is unavailable (BackendUnavailableError: Redis
  * down, or its answer lost with the connection, when the event may be

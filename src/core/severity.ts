@@ -1,6 +1,8 @@
 /**
  * The severity of a built-in event when its publisher gives none; the same
- * rules for the HTTP API and the typed emitters (documented in emitters.ts).
+ * rules for the HTTP API, the typed emitters and the Python publisher. This
+ * file is where they are written; the README's "Severity rules" says them
+ * for users.
  */
 import type { CacheMetadata, CgragMetadata, ModelStateMetadata, PerformanceMetadata, Severity } from './schemas.ts';
 

@@ -64,6 +64,7 @@ export function runtimeSlot(): RuntimeSlot {
       return bound?.readBody;
     },
     asset: (path) => bound?.asset?.(path),
+    processMetrics: () => bound?.processMetrics?.() ?? '',
   };
   return {
     adapter,

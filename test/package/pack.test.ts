@@ -85,7 +85,14 @@ async function deliversOneEvent(base: string, opts: { ws?: boolean; runtime?: st
 describe('the npm package', () => {
   beforeAll(async () => {
     project = mkdtempSync(path.join(os.tmpdir(), 'eventgate-consumer-'));
-    const packed = await run('npm', ['pack', '--pack-destination', project, '--silent'], { cwd: ROOT, timeout: 120_000 });
+    // Packed from a copy of the sources: the build clears and rewrites dist/, which the other tests
+    // running at the same time serve the page from.
+    const source = mkdtempSync(path.join(os.tmpdir(), 'eventgate-source-'));
+    for (const f of ['package.json', 'package-lock.json', 'README.md', 'tsconfig.json', 'tsconfig.build.json', 'src', 'scripts']) {
+      cpSync(path.join(ROOT, f), path.join(source, f), { recursive: true });
+    }
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(source, 'node_modules'));
+    const packed = await run('npm', ['pack', '--pack-destination', project, '--silent'], { cwd: source, timeout: 120_000 });
     const tarball = path.join(project, packed.stdout.trim().split('\n').pop()!);
     writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     // Only the tarball is installed (with its dependencies, from npm's cache); the host application's
