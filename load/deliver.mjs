@@ -46,11 +46,33 @@ export async function runDelivery(o, gw, log = () => {}) {
   const base = o.transport === 'ws' ? '/ws/events?replay=0' : '/api/events/stream?replay=0';
   const stalled = Math.round((o.subs * (o.stalled || 0)) / 100);
   const worker = fork(path.join(HERE, 'lib/subscriber-worker.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const waitMsg = (type) => new Promise((resolve) => { const f = (m) => { if (m.type === type) { worker.off('message', f); resolve(m); } }; worker.on('message', f); });
+  const waitMsg = (type) =>
+    new Promise((resolve) => {
+      const f = (m) => {
+        if (m.type === type) {
+          worker.off('message', f);
+          resolve(m);
+        }
+      };
+      worker.on('message', f);
+    });
   await waitMsg('up');
   const sampler = gw.pid ? new Sampler(gw.pid) : undefined;
   const rssBefore = sampler?.now().rssKiB;
-  worker.send({ cmd: 'connect', cfg: { host: u.hostname, port: Number(u.port || 80), transport: o.transport, subs: o.subs, probes: o.probes, stalled, paths: filterPaths(base, o.filters), concurrency: o.concurrency, headers: o.headers } });
+  worker.send({
+    cmd: 'connect',
+    cfg: {
+      host: u.hostname,
+      port: Number(u.port || 80),
+      transport: o.transport,
+      subs: o.subs,
+      probes: o.probes,
+      stalled,
+      paths: filterPaths(base, o.filters),
+      concurrency: o.concurrency,
+      headers: o.headers,
+    },
+  });
   const conn = await waitMsg('connected');
   log(`connected ${conn.alive}/${o.subs} in ${conn.ms} ms`);
   if (conn.alive === 0) {
@@ -61,24 +83,37 @@ export async function runDelivery(o, gw, log = () => {}) {
   const pool = new Pool(gw.url, { connections: 8, pipelining: 1 });
   const headers = { 'content-type': 'application/json', ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) };
   const pad = padFor(o.payload);
-  let ok = 0, failed = 0, inflight = 0;
+  let ok = 0,
+    failed = 0,
+    inflight = 0;
   const post = async (events) => {
     inflight++;
     try {
       const r = await pool.request({ path: '/api/events', method: 'POST', headers, body: JSON.stringify(events.length === 1 ? events[0] : events) });
       await r.body.dump();
-      if (r.statusCode >= 200 && r.statusCode < 300) ok += events.length; else failed += events.length;
-    } catch { failed += events.length; } finally { inflight--; }
+      if (r.statusCode >= 200 && r.statusCode < 300) ok += events.length;
+      else failed += events.length;
+    } catch {
+      failed += events.length;
+    } finally {
+      inflight--;
+    }
   };
 
   // Warm-up: every reading subscriber has had one event (so every subscription is live).
-  const counts = async () => { worker.send({ cmd: 'counts' }); return waitMsg('counts'); };
+  const counts = async () => {
+    worker.send({ cmd: 'counts' });
+    return waitMsg('counts');
+  };
   for (let i = 0; ; i++) {
     await post([loadEvent(-1, pad)]);
     await sleep(100);
     const c = await counts();
     if (c.counts.every((n, k) => n > 0 || !c.alive[k] || c.stalled[k])) break;
-    if (i > 100) { log('warm-up did not reach every subscriber'); break; }
+    if (i > 100) {
+      log('warm-up did not reach every subscriber');
+      break;
+    }
   }
   await sleep(150);
   const baseline = (await counts()).counts;
@@ -88,7 +123,18 @@ export async function runDelivery(o, gw, log = () => {}) {
   failed = 0;
   // --scrape-ms: a scraper reads /metrics that often while the load runs (its rendering counts in the server's CPU).
   let scrapes = 0;
-  const scraper = o.scrapeMs ? setInterval(() => void fetch(`${gw.url}/metrics`, { headers: o.headers }).then((r) => r.text()).then(() => scrapes++, () => {}), o.scrapeMs) : undefined;
+  const scraper = o.scrapeMs
+    ? setInterval(
+        () =>
+          void fetch(`${gw.url}/metrics`, { headers: o.headers })
+            .then((r) => r.text())
+            .then(
+              () => scrapes++,
+              () => {},
+            ),
+        o.scrapeMs,
+      )
+    : undefined;
 
   // Publish R events/s for D s on an elapsed-time schedule (catches up timer jitter).
   const total = Math.round(o.rate * o.seconds);
@@ -116,7 +162,10 @@ export async function runDelivery(o, gw, log = () => {}) {
   for (let t = Date.now(), prev = -1; Date.now() - t < o.drain * 1000; ) {
     const c = await counts();
     const got = live(c);
-    if (got !== prev) { prev = got; lastDelivery = performance.now(); }
+    if (got !== prev) {
+      prev = got;
+      lastDelivery = performance.now();
+    }
     if (got >= ok * readers) break;
     await sleep(50);
   }
@@ -127,11 +176,20 @@ export async function runDelivery(o, gw, log = () => {}) {
   worker.send({ cmd: 'close' });
   await pool.close();
 
-  let delivered = 0, minSub = Infinity, maxSub = 0;
-  rep.counts.forEach((n, k) => { if (k >= o.subs - stalled && k >= o.probes) return; const d = n - baseline[k]; delivered += d; minSub = Math.min(minSub, d); maxSub = Math.max(maxSub, d); });
+  let delivered = 0,
+    minSub = Infinity,
+    maxSub = 0;
+  rep.counts.forEach((n, k) => {
+    if (k >= o.subs - stalled && k >= o.probes) return;
+    const d = n - baseline[k];
+    delivered += d;
+    minSub = Math.min(minSub, d);
+    maxSub = Math.max(maxSub, d);
+  });
   const expected = ok * readers;
   const lat = rep.probes.flatMap((p) => p.lat).sort((a, b) => a - b);
-  let lost = 0, dupes = 0;
+  let lost = 0,
+    dupes = 0;
   for (const p of rep.probes) {
     const seen = new Map(p.seqs);
     for (let s = 0; s < total; s++) if (!seen.has(s)) lost++;
@@ -142,14 +200,24 @@ export async function runDelivery(o, gw, log = () => {}) {
     params: { ...o, stalledSubs: stalled, url: gw.url },
     connect: { ms: conn.ms, alive: conn.alive, failed: conn.failed },
     published: { ok, failed, total, seconds: pubS, perS: ok / pubS },
-    delivered, expected, ratio: expected ? delivered / expected : NaN, perSubMin: minSub, perSubMax: maxSub,
+    delivered,
+    expected,
+    ratio: expected ? delivered / expected : NaN,
+    perSubMin: minSub,
+    perSubMax: maxSub,
     overDelivered: Math.max(0, delivered - expected),
     deliveredPerS: delivered / spanS,
     latencyMs: { n: lat.length, p50: pct(lat, 50), p90: pct(lat, 90), p99: pct(lat, 99), max: lat[lat.length - 1] },
     probes: { count: rep.probes.length, lost, dupes },
     closedBySever: rep.closed,
     server: sampler
-      ? { cpuS: win.cpuS, cpuPct: (100 * win.cpuS) / spanS, usPerDelivery: (win.cpuS * 1e6) / Math.max(1, delivered), peakRssMiB: win.peakRssKiB / 1024, rssIdleKiBPerConn: (rssIdle - rssBefore) / Math.max(1, conn.alive) }
+      ? {
+          cpuS: win.cpuS,
+          cpuPct: (100 * win.cpuS) / spanS,
+          usPerDelivery: (win.cpuS * 1e6) / Math.max(1, delivered),
+          peakRssMiB: win.peakRssKiB / 1024,
+          rssIdleKiBPerConn: (rssIdle - rssBefore) / Math.max(1, conn.alive),
+        }
       : { unavailable: 'the server is remote (or not visible in /proc): CPU and RSS are not measured' },
     clientCpuS: rep.cpuS,
     scrapes,
@@ -157,18 +225,33 @@ export async function runDelivery(o, gw, log = () => {}) {
 }
 
 export function summary(r) {
-  const p = r.params, s = r.server, l = r.latencyMs;
-  const srv = s.unavailable ? 'server cpu/rss: n/a (remote)' : `srv cpu ${s.cpuS.toFixed(2)}s (${s.cpuPct.toFixed(0)}%) ${s.usPerDelivery.toFixed(2)} us/deliv, peak rss ${s.peakRssMiB.toFixed(0)} MiB, idle ${s.rssIdleKiBPerConn.toFixed(1)} KiB/conn`;
+  const p = r.params,
+    s = r.server,
+    l = r.latencyMs;
+  const srv = s.unavailable
+    ? 'server cpu/rss: n/a (remote)'
+    : `srv cpu ${s.cpuS.toFixed(2)}s (${s.cpuPct.toFixed(0)}%) ${s.usPerDelivery.toFixed(2)} us/deliv, peak rss ${s.peakRssMiB.toFixed(0)} MiB, idle ${s.rssIdleKiBPerConn.toFixed(1)} KiB/conn`;
   return `${p.transport} subs=${p.subs}${p.filters ? ` filters=${p.filters}` : ''}${p.stalledSubs ? ` stalled=${p.stalledSubs}` : ''} rate=${p.rate}/s x${p.seconds}s batch=${p.batch} | pub ${r.published.ok}/${r.published.total} | deliv ${r.delivered}/${r.expected} (${fix(100 * r.ratio, 2)}%) ${Math.round(r.deliveredPerS)}/s | lat p50 ${fix(l.p50)} p99 ${fix(l.p99)} max ${fix(l.max)} ms | lost ${r.probes.lost} dup ${r.probes.dupes} | ${srv}`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values: a } = parseArgs({
     options: {
-      url: { type: 'string' }, transport: { type: 'string', default: DELIVER_DEFAULTS.transport },
-      subs: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' }, payload: { type: 'string' }, batch: { type: 'string' },
-      probes: { type: 'string' }, filters: { type: 'string' }, stalled: { type: 'string' }, drain: { type: 'string' }, token: { type: 'string' },
-      'scrape-ms': { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean' },
+      url: { type: 'string' },
+      transport: { type: 'string', default: DELIVER_DEFAULTS.transport },
+      subs: { type: 'string' },
+      rate: { type: 'string' },
+      seconds: { type: 'string' },
+      payload: { type: 'string' },
+      batch: { type: 'string' },
+      probes: { type: 'string' },
+      filters: { type: 'string' },
+      stalled: { type: 'string' },
+      drain: { type: 'string' },
+      token: { type: 'string' },
+      'scrape-ms': { type: 'string' },
+      json: { type: 'string' },
+      help: { type: 'boolean' },
     },
   });
   if (a.help) {

@@ -32,7 +32,8 @@ export async function runPublish(o, gw) {
     requests: { ok: accepted, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, perS: accepted / o.seconds },
     eventsPerS: events / o.seconds,
     latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
-    server: win ? { cpuS: win.cpuS, cpuPct: (100 * win.cpuS) / o.seconds, usPerEvent: (win.cpuS * 1e6) / Math.max(1, events), peakRssMiB: win.peakRssKiB / 1024 }
+    server: win
+      ? { cpuS: win.cpuS, cpuPct: (100 * win.cpuS) / o.seconds, usPerEvent: (win.cpuS * 1e6) / Math.max(1, events), peakRssMiB: win.peakRssKiB / 1024 }
       : { unavailable: 'the server is remote (or not visible in /proc): CPU and RSS are not measured' },
   };
 }
@@ -45,8 +46,15 @@ export function summary(r) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values: a } = parseArgs({
     options: {
-      url: { type: 'string' }, batch: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' }, pipelining: { type: 'string' },
-      payload: { type: 'string' }, token: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean' },
+      url: { type: 'string' },
+      batch: { type: 'string' },
+      seconds: { type: 'string' },
+      connections: { type: 'string' },
+      pipelining: { type: 'string' },
+      payload: { type: 'string' },
+      token: { type: 'string' },
+      json: { type: 'string' },
+      help: { type: 'boolean' },
     },
   });
   if (a.help) {

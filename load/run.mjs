@@ -14,8 +14,15 @@ import { runPublish } from './publish.mjs';
 
 const { values: a } = parseArgs({
   options: {
-    url: { type: 'string' }, token: { type: 'string' }, full: { type: 'boolean' }, json: { type: 'string' },
-    subs: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean' },
+    url: { type: 'string' },
+    token: { type: 'string' },
+    full: { type: 'boolean' },
+    json: { type: 'string' },
+    subs: { type: 'string' },
+    rate: { type: 'string' },
+    seconds: { type: 'string' },
+    only: { type: 'string' },
+    help: { type: 'boolean' },
   },
 });
 if (a.help) {
@@ -61,13 +68,34 @@ try {
     const srv = r.server;
     const na = 'n/a';
     if (sc.kind === 'pub') {
-      rows.push([sc.name, `${r.params.batch === 1 ? 'single' : `batch ${r.params.batch}`}, ${r.params.connections} conns`, `${Math.round(r.eventsPerS)} ev/s in`, '-', r.latencyMs.p50, r.latencyMs.p99, r.latencyMs.max, `${r.requests.non2xx + r.requests.errors} failed`,
-        srv.unavailable ? na : `${srv.cpuS.toFixed(1)} (${srv.cpuPct.toFixed(0)}%)`, srv.unavailable ? na : `${srv.usPerEvent.toFixed(1)} /ev`, srv.unavailable ? na : srv.peakRssMiB.toFixed(0)]);
+      rows.push([
+        sc.name,
+        `${r.params.batch === 1 ? 'single' : `batch ${r.params.batch}`}, ${r.params.connections} conns`,
+        `${Math.round(r.eventsPerS)} ev/s in`,
+        '-',
+        r.latencyMs.p50,
+        r.latencyMs.p99,
+        r.latencyMs.max,
+        `${r.requests.non2xx + r.requests.errors} failed`,
+        srv.unavailable ? na : `${srv.cpuS.toFixed(1)} (${srv.cpuPct.toFixed(0)}%)`,
+        srv.unavailable ? na : `${srv.usPerEvent.toFixed(1)} /ev`,
+        srv.unavailable ? na : srv.peakRssMiB.toFixed(0),
+      ]);
     } else {
       const p = r.params;
-      rows.push([sc.name, `${p.subs} subs x ${p.rate}/s${p.batch > 1 ? ` (batch ${p.batch})` : ''}${p.filters ? `, ${p.filters} filters` : ''}${p.stalledSubs ? `, ${p.stalledSubs} not reading` : ''}`,
-        `${Math.round(r.deliveredPerS)} deliv/s`, `${fix(100 * r.ratio, 2)}%`, fix(r.latencyMs.p50), fix(r.latencyMs.p99), fix(r.latencyMs.max), `${r.probes.lost} lost, ${r.probes.dupes} dup`,
-        srv.unavailable ? na : `${srv.cpuS.toFixed(1)} (${srv.cpuPct.toFixed(0)}%)`, srv.unavailable ? na : `${srv.usPerDelivery.toFixed(2)} /deliv`, srv.unavailable ? na : srv.peakRssMiB.toFixed(0)]);
+      rows.push([
+        sc.name,
+        `${p.subs} subs x ${p.rate}/s${p.batch > 1 ? ` (batch ${p.batch})` : ''}${p.filters ? `, ${p.filters} filters` : ''}${p.stalledSubs ? `, ${p.stalledSubs} not reading` : ''}`,
+        `${Math.round(r.deliveredPerS)} deliv/s`,
+        `${fix(100 * r.ratio, 2)}%`,
+        fix(r.latencyMs.p50),
+        fix(r.latencyMs.p99),
+        fix(r.latencyMs.max),
+        `${r.probes.lost} lost, ${r.probes.dupes} dup`,
+        srv.unavailable ? na : `${srv.cpuS.toFixed(1)} (${srv.cpuPct.toFixed(0)}%)`,
+        srv.unavailable ? na : `${srv.usPerDelivery.toFixed(2)} /deliv`,
+        srv.unavailable ? na : srv.peakRssMiB.toFixed(0),
+      ]);
     }
   }
 } finally {

@@ -11,7 +11,10 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = /** @type {net.AddressInfo} */ (s.address()).port; s.close(() => resolve(p)); });
+    s.listen(0, '127.0.0.1', () => {
+      const p = /** @type {net.AddressInfo} */ (s.address()).port;
+      s.close(() => resolve(p));
+    });
     s.on('error', reject);
   });
 }
@@ -33,30 +36,54 @@ export async function gateway({ url, env = {}, log = () => {} } = {}) {
   }
   const port = await freePort();
   const child = spawn('npm', ['start', '--silent'], {
-    cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', ...env },
   });
   let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { out += d; });
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    out += d;
+  });
   let exited = false;
-  child.on('exit', () => { exited = true; });
+  child.on('exit', () => {
+    exited = true;
+  });
   const base = `http://127.0.0.1:${port}`;
   const t0 = Date.now();
   for (;;) {
     if (exited) throw new Error(`the gateway exited before it was ready:\n${out}`);
     if (Date.now() - t0 > 60_000) throw new Error(`the gateway was not ready within 60 s:\n${out}`);
-    try { if ((await fetch(`${base}/health`)).status === 200) break; } catch { /* not yet */ }
+    try {
+      if ((await fetch(`${base}/health`)).status === 200) break;
+    } catch {
+      /* not yet */
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   log(`gateway started: npm start (pid ${child.pid}) on ${base}`);
   return {
-    url: base, pid: child.pid, local: true, started: true,
+    url: base,
+    pid: child.pid,
+    local: true,
+    started: true,
     async stop() {
       if (exited) return;
-      try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
       for (let i = 0; i < 100 && !exited; i++) await new Promise((r) => setTimeout(r, 50));
-      if (!exited) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+      if (!exited)
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
     },
   };
 }
@@ -64,9 +91,20 @@ export async function gateway({ url, env = {}, log = () => {} } = {}) {
 /** A gateway event carrying its sequence number and send time in metadata. */
 export function loadEvent(seq, pad, extraMeta) {
   return {
-    type: 'performance', severity: 'info', message: `load seq=${seq}`,
-    metadata: { metric_name: 'load_seq', current_value: seq, threshold_value: 1e12, component: 'load', action_required: false,
-      seq, sentAt: performance.timeOrigin + performance.now(), pad, ...extraMeta },
+    type: 'performance',
+    severity: 'info',
+    message: `load seq=${seq}`,
+    metadata: {
+      metric_name: 'load_seq',
+      current_value: seq,
+      threshold_value: 1e12,
+      component: 'load',
+      action_required: false,
+      seq,
+      sentAt: performance.timeOrigin + performance.now(),
+      pad,
+      ...extraMeta,
+    },
   };
 }
 

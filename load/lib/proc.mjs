@@ -9,14 +9,18 @@ function stat(pid) {
     const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
     return { ppid: Number(f[1]), cpuS: (Number(f[11]) + Number(f[12])) / TICK };
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 function rssKiB(pid) {
   try {
     const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : 0;
-  } catch { return 0; }
+  } catch {
+    return 0;
+  }
 }
 
 /** The pid and every descendant of it. */
@@ -36,7 +40,8 @@ export function tree(root) {
 
 /** CPU seconds and RSS (KiB) summed over the tree. */
 export function sample(root) {
-  let cpuS = 0, rss = 0;
+  let cpuS = 0,
+    rss = 0;
   for (const pid of tree(root)) {
     const st = stat(pid);
     if (!st) continue;
@@ -51,7 +56,11 @@ export function listenerPid(port) {
   const inodes = new Set();
   for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
-    try { text = fs.readFileSync(f, 'utf8'); } catch { continue; }
+    try {
+      text = fs.readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
     for (const line of text.split('\n').slice(1)) {
       const c = line.trim().split(/\s+/);
       if (c.length < 10 || c[3] !== '0A') continue; // LISTEN
@@ -62,12 +71,18 @@ export function listenerPid(port) {
   for (const d of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     let fds;
-    try { fds = fs.readdirSync(`/proc/${d}/fd`); } catch { continue; }
+    try {
+      fds = fs.readdirSync(`/proc/${d}/fd`);
+    } catch {
+      continue;
+    }
     for (const fd of fds) {
       try {
         const l = fs.readlinkSync(`/proc/${d}/fd/${fd}`);
         if (l.startsWith('socket:[') && inodes.has(l.slice(8, -1))) return Number(d);
-      } catch { /* gone */ }
+      } catch {
+        /* gone */
+      }
     }
   }
   return undefined;
@@ -76,12 +91,27 @@ export function listenerPid(port) {
 /** Samples the server every `ms`; `.mark()` starts a window, `.window()` reads CPU s and peak RSS since. */
 export class Sampler {
   constructor(pid, ms = 250) {
-    this.pid = pid; this.peakKiB = 0; this.base = sample(pid);
-    this.timer = setInterval(() => { const s = sample(pid); if (s.rssKiB > this.peakKiB) this.peakKiB = s.rssKiB; }, ms);
+    this.pid = pid;
+    this.peakKiB = 0;
+    this.base = sample(pid);
+    this.timer = setInterval(() => {
+      const s = sample(pid);
+      if (s.rssKiB > this.peakKiB) this.peakKiB = s.rssKiB;
+    }, ms);
     this.timer.unref();
   }
-  now() { return sample(this.pid); }
-  mark() { this.base = sample(this.pid); this.peakKiB = this.base.rssKiB; }
-  window() { const s = sample(this.pid); return { cpuS: s.cpuS - this.base.cpuS, peakRssKiB: Math.max(this.peakKiB, s.rssKiB), rssKiB: s.rssKiB }; }
-  stop() { clearInterval(this.timer); }
+  now() {
+    return sample(this.pid);
+  }
+  mark() {
+    this.base = sample(this.pid);
+    this.peakKiB = this.base.rssKiB;
+  }
+  window() {
+    const s = sample(this.pid);
+    return { cpuS: s.cpuS - this.base.cpuS, peakRssKiB: Math.max(this.peakKiB, s.rssKiB), rssKiB: s.rssKiB };
+  }
+  stop() {
+    clearInterval(this.timer);
+  }
 }

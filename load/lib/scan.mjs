@@ -2,13 +2,19 @@
 // walk the bytes (no strings, no JSON); probe subscribers also reassemble each
 // event's JSON text. Chunk boundaries may fall anywhere.
 
-const NL = 10, CR = 13;
+const NL = 10,
+  CR = 13;
 // "\nid: " starts every event block the gateway sends (controls carry no id:).
 const ID_PAT = [NL, 105, 100, 58, 32];
 
 /** De-chunks an HTTP/1.1 chunked body, handing payload slices to `out(buf, start, end)`. */
 export class Dechunker {
-  constructor(out) { this.out = out; this.state = 0; this.size = 0; this.left = 0; }
+  constructor(out) {
+    this.out = out;
+    this.state = 0;
+    this.size = 0;
+    this.left = 0;
+  }
   // states: 0 size digits, 1 until LF after size line, 2 payload, 3 CR/LF after payload
   push(b, start = 0, end = b.length) {
     let i = start;
@@ -16,7 +22,8 @@ export class Dechunker {
       if (this.state === 2) {
         const n = Math.min(this.left, end - i);
         this.out(b, i, i + n);
-        i += n; this.left -= n;
+        i += n;
+        this.left -= n;
         if (this.left === 0) this.state = 3;
         continue;
       }
@@ -33,26 +40,45 @@ export class Dechunker {
       }
     }
   }
-  #afterSize() { const s = this.size; this.size = 0; if (s === 0) return 1; this.left = s; return 2; }
+  #afterSize() {
+    const s = this.size;
+    this.size = 0;
+    if (s === 0) return 1;
+    this.left = s;
+    return 2;
+  }
 }
 
 /** Counts SSE event blocks (those with an `id:` line) without decoding. */
 export class SseCounter {
-  constructor() { this.count = 0; this.m = 1; } // the stream opens as if after a newline
+  constructor() {
+    this.count = 0;
+    this.m = 1;
+  } // the stream opens as if after a newline
   feed(b, start, end) {
-    let m = this.m, count = 0;
+    let m = this.m,
+      count = 0;
     for (let i = start; i < end; i++) {
       const c = b[i];
-      if (c === ID_PAT[m]) { if (++m === 5) { count++; m = 0; } }
-      else m = c === NL ? 1 : 0;
+      if (c === ID_PAT[m]) {
+        if (++m === 5) {
+          count++;
+          m = 0;
+        }
+      } else m = c === NL ? 1 : 0;
     }
-    this.m = m; this.count += count;
+    this.m = m;
+    this.count += count;
   }
 }
 
 /** Reassembles SSE events and calls `onEvent(jsonText)` for each `data:` of an event with an id. */
 export class SseProbe {
-  constructor(onEvent) { this.onEvent = onEvent; this.text = ''; this.dec = new TextDecoder(); }
+  constructor(onEvent) {
+    this.onEvent = onEvent;
+    this.text = '';
+    this.dec = new TextDecoder();
+  }
   feed(b, start, end) {
     this.text += this.dec.decode(b.subarray(start, end), { stream: true });
     let at;
@@ -74,9 +100,20 @@ export class SseProbe {
 export class WsScanner {
   /** @param {{ onText?: (text: string) => void, onPing?: (payload: Buffer) => void, onClose?: (code: number) => void }} [handlers] */
   constructor({ onText, onPing, onClose } = {}) {
-    this.onText = onText; this.onPing = onPing; this.onClose = onClose;
-    this.count = 0; this.hdr = Buffer.alloc(14); this.hn = 0; this.need = 2;
-    this.left = 0; this.op = 0; this.fin = false; this.msgOp = 0; this.peek = 0; this.peekN = 0; this.parts = null;
+    this.onText = onText;
+    this.onPing = onPing;
+    this.onClose = onClose;
+    this.count = 0;
+    this.hdr = Buffer.alloc(14);
+    this.hn = 0;
+    this.need = 2;
+    this.left = 0;
+    this.op = 0;
+    this.fin = false;
+    this.msgOp = 0;
+    this.peek = 0;
+    this.peekN = 0;
+    this.parts = null;
   }
   feed(b, start = 0, end = b.length) {
     let i = start;
@@ -84,31 +121,47 @@ export class WsScanner {
       if (this.left > 0) {
         const n = Math.min(this.left, end - i);
         this.#payload(b, i, i + n);
-        i += n; this.left -= n;
+        i += n;
+        this.left -= n;
         if (this.left === 0) this.#frameDone();
         continue;
       }
       this.hdr[this.hn++] = b[i++];
       if (this.hn === 2) {
-        const l = this.hdr[1] & 127, masked = this.hdr[1] & 128 ? 4 : 0;
+        const l = this.hdr[1] & 127,
+          masked = this.hdr[1] & 128 ? 4 : 0;
         this.need = 2 + (l === 126 ? 2 : l === 127 ? 8 : 0) + masked;
       }
       if (this.hn >= 2 && this.hn === this.need) this.#header();
     }
   }
   #header() {
-    const h = this.hdr, l = h[1] & 127;
-    this.fin = (h[0] & 128) !== 0; this.op = h[0] & 15;
+    const h = this.hdr,
+      l = h[1] & 127;
+    this.fin = (h[0] & 128) !== 0;
+    this.op = h[0] & 15;
     this.left = l < 126 ? l : l === 126 ? h.readUInt16BE(2) : h.readUInt32BE(2) * 2 ** 32 + h.readUInt32BE(6);
-    this.hn = 0; this.need = 2;
-    if (this.op === 1 || this.op === 2) { this.msgOp = this.op; this.peek = 0; this.peekN = 0; if (this.onText) this.parts = []; }
+    this.hn = 0;
+    this.need = 2;
+    if (this.op === 1 || this.op === 2) {
+      this.msgOp = this.op;
+      this.peek = 0;
+      this.peekN = 0;
+      if (this.onText) this.parts = [];
+    }
     if (this.op >= 8) this.ctl = [];
     if (this.left === 0) this.#frameDone();
   }
   #payload(b, s, e) {
-    if (this.op >= 8) { this.ctl.push(Buffer.from(b.subarray(s, e))); return; }
+    if (this.op >= 8) {
+      this.ctl.push(Buffer.from(b.subarray(s, e)));
+      return;
+    }
     const s0 = s; // the first bytes tell events from controls
-    while (this.peekN < 3 && s < e) { this.peek = (this.peek << 8) | b[s++]; this.peekN++; }
+    while (this.peekN < 3 && s < e) {
+      this.peek = (this.peek << 8) | b[s++];
+      this.peekN++;
+    }
     if (this.parts) this.parts.push(Buffer.from(b.subarray(s0, e)));
   }
   #frameDone() {

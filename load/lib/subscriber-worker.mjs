@@ -17,15 +17,38 @@ function makeSub(i) {
   const probe = i < cfg.probes;
   const stalled = !probe && i >= cfg.subs - cfg.stalled;
   const path = cfg.paths[i % cfg.paths.length];
-  const s = { i, probe, stalled, path, alive: false, failed: false, closed: false, status: 0, count: 0, scan: null, seqs: probe ? new Map() : null, lat: probe ? [] : null, dupes: 0, other: 0 };
+  const s = {
+    i,
+    probe,
+    stalled,
+    path,
+    alive: false,
+    failed: false,
+    closed: false,
+    status: 0,
+    count: 0,
+    scan: null,
+    seqs: probe ? new Map() : null,
+    lat: probe ? [] : null,
+    dupes: 0,
+    other: 0,
+  };
   return s;
 }
 
 function onProbeJson(s, text) {
   let ev;
-  try { ev = JSON.parse(text); } catch { s.other++; return; }
+  try {
+    ev = JSON.parse(text);
+  } catch {
+    s.other++;
+    return;
+  }
   const m = ev && ev.metadata;
-  if (!m || typeof m.seq !== 'number') { s.other++; return; }
+  if (!m || typeof m.seq !== 'number') {
+    s.other++;
+    return;
+  }
   if (m.seq < 0) return; // warm-up
   const n = s.seqs.get(m.seq) || 0;
   if (n) s.dupes++;
@@ -39,19 +62,28 @@ function connect(s) {
     /** @type {((buf: Buffer, start: number, end: number) => void) | null} */
     let body = null; // once headers are through
     const sock = net.connect({
-      host: cfg.host, port: cfg.port,
+      host: cfg.host,
+      port: cfg.port,
       onread: {
         buffer: shared,
         /** @param {number} n @param {Buffer} buf @returns {any} */
         callback(n, buf) {
-          if (body) { body(buf, 0, n); return; }
+          if (body) {
+            body(buf, 0, n);
+            return;
+          }
           head += buf.toString('latin1', 0, n);
           const at = head.indexOf('\r\n\r\n');
           if (at === -1) return;
           const status = Number(head.slice(9, 12));
           s.status = status;
           const ok = cfg.transport === 'ws' ? status === 101 : status === 200;
-          if (!ok) { s.failed = true; sock.destroy(); resolve(); return; }
+          if (!ok) {
+            s.failed = true;
+            sock.destroy();
+            resolve();
+            return;
+          }
           const chunked = /\r\ntransfer-encoding:\s*chunked/i.test(head.slice(0, at));
           body = bodyReader(s, sock, chunked);
           s.alive = true;
@@ -70,13 +102,24 @@ function connect(s) {
       const extra = cfg.headers || '';
       if (cfg.transport === 'ws') {
         const key = crypto.randomBytes(16).toString('base64');
-        sock.write(`GET ${s.path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`);
+        sock.write(
+          `GET ${s.path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
+        );
       } else {
         sock.write(`GET ${s.path} HTTP/1.1\r\nHost: ${host}\r\nAccept: text/event-stream\r\n${extra}\r\n`);
       }
     });
-    sock.on('error', () => { if (!s.alive) { s.failed = true; resolve(); } });
-    sock.on('close', () => { if (s.alive) s.closed = true; s.alive = false; resolve(); });
+    sock.on('error', () => {
+      if (!s.alive) {
+        s.failed = true;
+        resolve();
+      }
+    });
+    sock.on('close', () => {
+      if (s.alive) s.closed = true;
+      s.alive = false;
+      resolve();
+    });
   });
 }
 
@@ -84,13 +127,24 @@ function bodyReader(s, sock, chunked) {
   if (cfg.transport === 'ws') {
     const sc = new WsScanner({
       onText: s.probe ? (t) => onProbeJson(s, t) : undefined,
-      onPing: (p) => { const f = Buffer.alloc(6 + p.length); f[0] = 0x8a; f[1] = 0x80 | p.length; p.copy(f, 6); sock.write(f); },
+      onPing: (p) => {
+        const f = Buffer.alloc(6 + p.length);
+        f[0] = 0x8a;
+        f[1] = 0x80 | p.length;
+        p.copy(f, 6);
+        sock.write(f);
+      },
     });
     s.scan = sc;
     return (b, st, e) => sc.feed(b, st, e);
   }
   /** @type {any} */
-  const sc = s.probe ? new SseProbe((t) => { sc.count++; onProbeJson(s, t); }) : new SseCounter();
+  const sc = s.probe
+    ? new SseProbe((t) => {
+        sc.count++;
+        onProbeJson(s, t);
+      })
+    : new SseCounter();
   if (s.probe) sc.count = 0;
   s.scan = sc;
   const feed = (b, st, e) => sc.feed(b, st, e);

@@ -14,8 +14,12 @@ export function parseId(id) {
   return { e: id.slice(0, i), o: Number(id.slice(i + 1)) };
 }
 /** Epochs are time-ordered base36 text of one length (newEpoch in src/core/cursor.ts). */
-function cmpE(a, b) { return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0); }
-export function cmp(a, b) { return cmpE(a.e, b.e) || a.o - b.o; }
+function cmpE(a, b) {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+export function cmp(a, b) {
+  return cmpE(a.e, b.e) || a.o - b.o;
+}
 const show = (p) => (p ? `${p.e}-${p.o}` : 'start');
 
 const MAX_EXAMPLES = 40;
@@ -31,22 +35,39 @@ export class Auditor {
     this.storedAs = new Map(); // seq -> first id seen (ack or delivery)
     this.subs = [];
     this.t = {
-      acknowledged: 0, delivered: 0, silent_losses: 0, duplicates: 0, reorders: 0, filter_violations: 0,
-      stored_twice: 0, resent_after_store_loss: 0, signalled_gaps: 0, signalled_events: 0, recovered: 0,
-      unrecoverable: 0, replayed_on_resume: 0, unacknowledged_delivered: 0,
+      acknowledged: 0,
+      delivered: 0,
+      silent_losses: 0,
+      duplicates: 0,
+      reorders: 0,
+      filter_violations: 0,
+      stored_twice: 0,
+      resent_after_store_loss: 0,
+      signalled_gaps: 0,
+      signalled_events: 0,
+      recovered: 0,
+      unrecoverable: 0,
+      replayed_on_resume: 0,
+      unacknowledged_delivered: 0,
     };
     this.signals = { gap: 0, dropped: 0, overflow: 0, shutdown: 0, closed: 0 };
     this.examples = [];
   }
 
-  sent(seq, body) { this.bySeq.set(seq, body); }
+  sent(seq, body) {
+    this.bySeq.set(seq, body);
+  }
 
   /** A 202: `ids[i]` is the id of `seqs[i]`. */
   ack(ids, seqs, sentAt) {
     for (let i = 0; i < ids.length; i++) {
       const p = parseId(ids[i]);
       let m = this.acked.get(p.e);
-      if (!m) { m = new Map(); this.acked.set(p.e, m); this.#epoch(p.e); }
+      if (!m) {
+        m = new Map();
+        this.acked.set(p.e, m);
+        this.#epoch(p.e);
+      }
       if (m.has(p.o)) continue; // an idempotent repeat answered the same ids
       m.set(p.o, { seq: seqs[i], sentAt, acked: true });
       if (p.o > (this.maxOff.get(p.e) ?? 0)) this.maxOff.set(p.e, p.o);
@@ -64,14 +85,24 @@ export class Auditor {
   /** Records where content `seq` was stored; a second id for it means it was stored twice. */
   #stored(seq, id, acked) {
     const first = this.storedAs.get(seq);
-    if (!first) { this.storedAs.set(seq, { id, acked }); return; }
-    if (first.id === id) { if (acked) first.acked = true; return; }
+    if (!first) {
+      this.storedAs.set(seq, { id, acked });
+      return;
+    }
+    if (first.id === id) {
+      if (acked) first.acked = true;
+      return;
+    }
     if (first.alt?.has(id)) return;
     (first.alt ??= new Set()).add(id);
-    const a = parseId(first.id), b = parseId(id);
+    const a = parseId(first.id),
+      b = parseId(id);
     // A memory gateway killed before it answered: its store is gone, a retry stored it again in the next epoch.
     if (a.e !== b.e && !first.acked) this.t.resent_after_store_loss++;
-    else { this.t.stored_twice++; this.#example('stored twice', '-', `seq ${seq} as ${first.id} and ${id}`); }
+    else {
+      this.t.stored_twice++;
+      this.#example('stored twice', '-', `seq ${seq} as ${first.id} and ${id}`);
+    }
   }
 
   subscriber(name) {
@@ -91,7 +122,10 @@ export class Auditor {
   tick(now, all = false) {
     for (const s of this.subs) {
       while (s.at < s.log.length && (all || s.log[s.at].t < now - this.lagMs)) this.#entry(s, s.log[s.at++]);
-      if (s.at > 5000) { s.log.splice(0, s.at); s.at = 0; }
+      if (s.at > 5000) {
+        s.log.splice(0, s.at);
+        s.at = 0;
+      }
     }
     this.subs = this.subs.filter((s) => !(s.done && s.at >= s.log.length));
   }
@@ -109,7 +143,10 @@ export class Auditor {
     switch (x.k) {
       case 'open':
         s.ctx = { base: x.filter, cur: x.filter, changes: [], resumed: !!x.cursor, live: false };
-        if (!x.cursor) { s.p = null; s.noCursor = true; }
+        if (!x.cursor) {
+          s.p = null;
+          s.noCursor = true;
+        }
         break;
       case 'ready':
         if (s.ctx) s.ctx.live = true;
@@ -126,7 +163,9 @@ export class Auditor {
           if (y.k !== 'ev') continue;
           const body = this.bySeq.get(y.seq);
           if (!body) continue;
-          const mo = matches(ch.old, body), mn = matches(ch.neu, body), yp = parseId(y.id);
+          const mo = matches(ch.old, body),
+            mn = matches(ch.neu, body),
+            yp = parseId(y.id);
           if (mo && !mn && (!ch.B || cmp(yp, ch.B) > 0)) ch.B = yp;
           if (!mo && mn && !ch.B2) ch.B2 = yp;
         }
@@ -134,29 +173,40 @@ export class Auditor {
         s.ctx.cur = x.filter;
         break;
       }
-      case 'ack': break;
+      case 'ack':
+        break;
       case 'gap':
-        this.signals.gap++; this.t.signalled_gaps++;
+        this.signals.gap++;
+        this.t.signalled_gaps++;
         s.ranges.push({ kind: 'gap', from: parseId(x.requested), to: x.resume_from ? parseId(x.resume_from) : null, incl: false });
         break;
       case 'dropped':
-        this.signals.dropped++; this.t.signalled_gaps++;
+        this.signals.dropped++;
+        this.t.signalled_gaps++;
         {
           // `from` and `to` are the first and last dropped events: both inside the range.
           const f = parseId(x.from);
           s.ranges.push({ kind: 'dropped', from: { e: f.e, o: f.o - 1 }, to: parseId(x.to), incl: true, recovery: x.recovery });
         }
         break;
-      case 'overflow': case 'shutdown': case 'closed':
+      case 'overflow':
+      case 'shutdown':
+      case 'closed':
         this.signals[x.k]++;
         if (x.k !== 'closed') this.t.signalled_gaps++;
         break;
-      case 'ev': this.#event(s, x); break;
-      case 'end': s.done = true; break;
+      case 'ev':
+        this.#event(s, x);
+        break;
+      case 'end':
+        s.done = true;
+        break;
     }
   }
 
-  #body(seq) { return this.bySeq.get(seq); }
+  #body(seq) {
+    return this.bySeq.get(seq);
+  }
 
   /** Whether the subscriber's filter, at the time of `pos`, took the event: true, false. */
   #required(s, pos, rec) {
@@ -165,8 +215,12 @@ export class Auditor {
     let f = s.ctx.base;
     for (const ch of s.ctx.changes) {
       if (ch.pSend && cmp(pos, ch.pSend) <= 0) break;
-      if (rec.sentAt > ch.tAck) { f = ch.neu; continue; }
-      const mo = matches(ch.old, body), mn = matches(ch.neu, body);
+      if (rec.sentAt > ch.tAck) {
+        f = ch.neu;
+        continue;
+      }
+      const mo = matches(ch.old, body),
+        mn = matches(ch.neu, body);
       return (mo && mn) || (mo && !mn && !!ch.B && cmp(pos, ch.B) < 0) || (!mo && mn && !!ch.B2 && cmp(pos, ch.B2) > 0);
     }
     return matches(f, body);
@@ -184,20 +238,29 @@ export class Auditor {
     if (body) this.#stored(x.seq, x.id, false);
     if (!this.acked.get(pos.e)?.has(pos.o)) this.t.unacknowledged_delivered++;
     if (s.recentIds.has(x.id)) {
-      this.t.duplicates++; this.#example('duplicate', s.name, `${x.id} again (last was ${show(s.p)})`, s);
+      this.t.duplicates++;
+      this.#example('duplicate', s.name, `${x.id} again (last was ${show(s.p)})`, s);
       return;
     }
     if (s.recentSeqs.has(x.seq)) {
       const first = this.storedAs.get(x.seq);
       const resent = first && first.id !== x.id && !first.acked && parseId(first.id).e !== pos.e;
-      if (!resent) { this.t.duplicates++; this.#example('duplicate', s.name, `content seq ${x.seq} again as ${x.id}`); }
+      if (!resent) {
+        this.t.duplicates++;
+        this.#example('duplicate', s.name, `content seq ${x.seq} again as ${x.id}`);
+      }
     }
-    remember(s.recentIds, x.id); remember(s.recentSeqs, x.seq);
+    remember(s.recentIds, x.id);
+    remember(s.recentSeqs, x.seq);
     if (s.p && cmp(pos, s.p) <= 0) {
-      this.t.reorders++; this.#example('reorder', s.name, `${x.id} after ${show(s.p)}`, s);
+      this.t.reorders++;
+      this.#example('reorder', s.name, `${x.id} after ${show(s.p)}`, s);
       return;
     }
-    if (body && s.ctx && !this.#allowed(s, body)) { this.t.filter_violations++; this.#example('filter', s.name, `${x.id} does not match ${JSON.stringify(s.ctx.cur)}`); }
+    if (body && s.ctx && !this.#allowed(s, body)) {
+      this.t.filter_violations++;
+      this.#example('filter', s.name, `${x.id} does not match ${JSON.stringify(s.ctx.cur)}`);
+    }
     if (s.ctx && !s.ctx.live && s.ctx.resumed) this.t.replayed_on_resume++;
     if (s.p) this.#between(s, s.p, pos, 'between');
     s.p = pos;
@@ -210,7 +273,7 @@ export class Auditor {
       const m = this.acked.get(e);
       if (!m) continue;
       const lo = e === a.e ? a.o + 1 : 0;
-      const hi = b && e === b.e ? b.o - 1 : this.maxOff.get(e) ?? 0;
+      const hi = b && e === b.e ? b.o - 1 : (this.maxOff.get(e) ?? 0);
       for (let o = lo; o <= hi; o++) {
         const rec = m.get(o);
         if (!rec) continue;
@@ -220,7 +283,7 @@ export class Auditor {
       }
     }
     // Ranges wholly behind the subscriber are spent.
-    if (b) s.ranges = s.ranges.filter((r) => r.to === null ? false : cmp(r.to, b) > 0);
+    if (b) s.ranges = s.ranges.filter((r) => (r.to === null ? false : cmp(r.to, b) > 0));
   }
 
   #missing(s, pos, rec, where) {
@@ -231,13 +294,18 @@ export class Auditor {
       return;
     }
     this.t.signalled_events++;
-    if (r.kind !== 'dropped') { this.t.unrecoverable++; return; }
+    if (r.kind !== 'dropped') {
+      this.t.unrecoverable++;
+      return;
+    }
     const rc = r.recovery;
     const id = `${pos.e}-${pos.o}`;
     if (rc?.ids.has(id)) this.t.recovered++;
     else if (rc?.gap) this.t.unrecoverable++;
-    else if (rc?.complete) { this.t.silent_losses++; this.#example('silent loss', s.name, `${id} dropped and not replayed by its resume`); }
-    else this.t.unrecoverable++;
+    else if (rc?.complete) {
+      this.t.silent_losses++;
+      this.#example('silent loss', s.name, `${id} dropped and not replayed by its resume`);
+    } else this.t.unrecoverable++;
   }
 }
 
@@ -247,6 +315,9 @@ function remember(set, v) {
 }
 
 function brief(x) {
-  const rest = Object.entries(x).filter(([k]) => k !== 'k' && k !== 't' && k !== 'recovery' && k !== 'filter').map(([k, v]) => `${k}=${v}`).join(',');
+  const rest = Object.entries(x)
+    .filter(([k]) => k !== 'k' && k !== 't' && k !== 'recovery' && k !== 'filter')
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   return `${x.k}${rest ? ' ' + rest : ''}`;
 }

@@ -27,22 +27,37 @@ export class GatewayProc {
   constructor(name, port, env) {
     Object.assign(this, { name, port, env, url: `http://127.0.0.1:${port}` });
     this.lives = []; // one entry per process: { pid, samples: [{t, rssMiB, heapMiB, cpuS}] }
-    this.heap = 0; this.tail = [];
+    this.heap = 0;
+    this.tail = [];
   }
   async start() {
     const child = spawn(process.execPath, ['--max-semi-space-size=2', '--import', 'tsx', '--import', PROBE, 'src/runtimes/node/main.ts'], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(this.port), ...this.env },
     });
-    this.child = child; this.exited = false;
-    const keep = (d) => { this.tail.push(...String(d).split('\n').filter(Boolean)); this.tail.splice(0, Math.max(0, this.tail.length - 40)); };
-    child.stdout.on('data', keep); child.stderr.on('data', keep);
-    child.on('message', (m) => { this.heap = m.heapUsed; });
-    child.on('exit', () => { this.exited = true; });
+    this.child = child;
+    this.exited = false;
+    const keep = (d) => {
+      this.tail.push(...String(d).split('\n').filter(Boolean));
+      this.tail.splice(0, Math.max(0, this.tail.length - 40));
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('message', (m) => {
+      this.heap = m.heapUsed;
+    });
+    child.on('exit', () => {
+      this.exited = true;
+    });
     this.lives.push({ pid: child.pid, samples: [] });
     await until(`gateway ${this.name}`, async () => {
       if (this.exited) throw new Error(`gateway ${this.name} exited:\n${this.tail.join('\n')}`);
-      try { return (await fetch(`${this.url}/health`)).status === 200; } catch { return false; }
+      try {
+        return (await fetch(`${this.url}/health`)).status === 200;
+      } catch {
+        return false;
+      }
     });
   }
   async kill(signal) {
@@ -50,7 +65,10 @@ export class GatewayProc {
     const gone = new Promise((r) => this.child.once('exit', r));
     this.child.kill(signal);
     await Promise.race([gone, wait(20_000)]);
-    if (!this.exited) { this.child.kill('SIGKILL'); await gone; }
+    if (!this.exited) {
+      this.child.kill('SIGKILL');
+      await gone;
+    }
   }
   sample(t) {
     if (this.exited) return;
@@ -60,16 +78,35 @@ export class GatewayProc {
 }
 
 export class RedisProc {
-  constructor(port, dir) { Object.assign(this, { port, dir }); }
+  constructor(port, dir) {
+    Object.assign(this, { port, dir });
+  }
   async start() {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--protected-mode', 'no'], { stdio: 'ignore' });
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--protected-mode', 'no'],
+      { stdio: 'ignore' },
+    );
     this.exited = false;
-    this.child.on('exit', () => { this.exited = true; });
+    this.child.on('exit', () => {
+      this.exited = true;
+    });
     const net = await import('node:net');
-    await until('redis-server', () => new Promise((res) => {
-      const s = net.connect(this.port, '127.0.0.1');
-      s.on('connect', () => { s.write('PING\r\n'); }).on('data', (d) => { s.destroy(); res(String(d).includes('PONG')); }).on('error', () => res(false));
-    }));
+    await until(
+      'redis-server',
+      () =>
+        new Promise((res) => {
+          const s = net.connect(this.port, '127.0.0.1');
+          s.on('connect', () => {
+            s.write('PING\r\n');
+          })
+            .on('data', (d) => {
+              s.destroy();
+              res(String(d).includes('PONG'));
+            })
+            .on('error', () => res(false));
+        }),
+    );
   }
   async stop() {
     if (this.exited) return;
@@ -82,8 +119,14 @@ export class RedisProc {
 /** Starts what the options ask for; `targets()` lists the gateways that are up. */
 export async function startCluster(o, say) {
   const env = {
-    HISTORY_SIZE: String(o.history), QUEUE_MAX_EVENTS: '300', QUEUE_MAX_BYTES: '262144', OVERFLOW_GRACE_MS: '2000',
-    HEARTBEAT_MS: '5000', WS_PING_MS: '10000', SHUTDOWN_TIMEOUT_MS: '3000', SHUTDOWN_RETRY_JITTER_MS: '500',
+    HISTORY_SIZE: String(o.history),
+    QUEUE_MAX_EVENTS: '300',
+    QUEUE_MAX_BYTES: '262144',
+    OVERFLOW_GRACE_MS: '2000',
+    HEARTBEAT_MS: '5000',
+    WS_PING_MS: '10000',
+    SHUTDOWN_TIMEOUT_MS: '3000',
+    SHUTDOWN_RETRY_JITTER_MS: '500',
     IDEMPOTENCY_TTL_MS: '300000',
   };
   delete process.env.REDIS_URL;
@@ -105,7 +148,10 @@ export async function startCluster(o, say) {
   } else {
     c.gateways.push(new GatewayProc('A', await freePort(), env));
   }
-  for (const g of c.gateways) { await g.start(); say(`soak: gateway ${g.name} on ${g.url} (${o.redis ? 'redis' : 'memory'})`); }
+  for (const g of c.gateways) {
+    await g.start();
+    say(`soak: gateway ${g.name} on ${g.url} (${o.redis ? 'redis' : 'memory'})`);
+  }
   c.targets = () => {
     if (c.external) return [c.external];
     const up = c.gateways.filter((g) => !c.down.has(g));

@@ -9,17 +9,22 @@ const now = () => performance.now();
 export class Publisher {
   constructor({ name, targets, r, auditor, run, nextSeq, rate, batchMax = 20, timeoutMs = 15_000, counters }) {
     Object.assign(this, { name, targets, r, auditor, run, nextSeq, rate, batchMax, timeoutMs, c: counters });
-    this.n = 0; this.stopped = false; this.rr = r.int(0, 7); this.examples = 0;
+    this.n = 0;
+    this.stopped = false;
+    this.rr = r.int(0, 7);
+    this.examples = 0;
   }
 
   /** Sends one batch (retrying) and resolves once it is acknowledged or given up. */
   async send(size) {
-    const seqs = [], bodies = [];
+    const seqs = [],
+      bodies = [];
     for (let i = 0; i < size; i++) {
       const seq = this.nextSeq();
       const body = makeEvent(this.r, seq, this.run);
       this.auditor.sent(seq, body);
-      seqs.push(seq); bodies.push(body);
+      seqs.push(seq);
+      bodies.push(body);
     }
     this.c.published += size;
     const key = `soak-${this.run}-${this.name}-${++this.n}`;
@@ -27,11 +32,13 @@ export class Publisher {
     const sentAt = now();
     for (let attempt = 0; attempt < 12; attempt++) {
       const urls = this.targets();
-      const url = urls[(this.rr++) % urls.length];
+      const url = urls[this.rr++ % urls.length];
       if (attempt) this.c.retries++;
       try {
         const res = await fetch(`${url}/api/events`, {
-          method: 'POST', body: text, signal: AbortSignal.timeout(this.timeoutMs),
+          method: 'POST',
+          body: text,
+          signal: AbortSignal.timeout(this.timeoutMs),
           headers: { 'content-type': 'application/json', 'idempotency-key': key },
         });
         const reply = await res.json().catch(() => ({}));
@@ -46,7 +53,9 @@ export class Publisher {
           if (this.examples++ < 5) console.log(`soak: publish answered ${res.status} ${JSON.stringify(reply)}`);
           return;
         }
-      } catch { /* refused, reset or timed out: the reply is lost, the batch may be stored */ }
+      } catch {
+        /* refused, reset or timed out: the reply is lost, the batch may be stored */
+      }
       await new Promise((res) => setTimeout(res, Math.min(2000, 100 * 2 ** attempt)));
     }
     this.c.gave_up += size;
@@ -62,6 +71,12 @@ export class Publisher {
       if (wait > 0 && !this.stopped) await new Promise((res) => setTimeout(res, wait));
     }
   }
-  start() { this.done = this.run_(); return this; }
-  async stop() { this.stopped = true; await this.done; }
+  start() {
+    this.done = this.run_();
+    return this;
+  }
+  async stop() {
+    this.stopped = true;
+    await this.done;
+  }
 }

@@ -4,21 +4,28 @@
 export function slope(points) {
   const n = points.length;
   if (n < 2) return 0;
-  const mx = points.reduce((s, p) => s + p.x, 0) / n, my = points.reduce((s, p) => s + p.y, 0) / n;
-  let num = 0, den = 0;
-  for (const p of points) { num += (p.x - mx) * (p.y - my); den += (p.x - mx) ** 2; }
+  const mx = points.reduce((s, p) => s + p.x, 0) / n,
+    my = points.reduce((s, p) => s + p.y, 0) / n;
+  let num = 0,
+    den = 0;
+  for (const p of points) {
+    num += (p.x - mx) * (p.y - my);
+    den += (p.x - mx) ** 2;
+  }
   return den ? num / den : 0;
 }
 
 /** RSS and heap figures from the gateway process that lived longest after warm-up. */
 export function memoryFigures(gateways, warmupMs, wallS) {
-  let best, cpuS = 0;
-  for (const g of gateways) for (const life of g.lives) {
-    const s = life.samples;
-    if (s.length) cpuS += s.at(-1).cpuS - s[0].cpuS;
-    const after = s.filter((x) => x.t >= warmupMs);
-    if (!best || after.length > best.after.length) best = { g, life, after, all: s };
-  }
+  let best,
+    cpuS = 0;
+  for (const g of gateways)
+    for (const life of g.lives) {
+      const s = life.samples;
+      if (s.length) cpuS += s.at(-1).cpuS - s[0].cpuS;
+      const after = s.filter((x) => x.t >= warmupMs);
+      if (!best || after.length > best.after.length) best = { g, life, after, all: s };
+    }
   if (!best || !best.all.length) return {};
   const pts = (k) => best.after.map((x) => ({ x: x.t / 3_600_000, y: x[k] }));
   const r1 = (v) => Math.round(v * 10) / 10;

@@ -17,31 +17,51 @@ const agent = new http.Agent({ keepAlive: false });
 /** One connection: SSE or WS; calls `on(kind, data)` and `end(info)` once. */
 function connect(transport, base, query, on, end) {
   let ended = false;
-  const finish = (info) => { if (!ended) { ended = true; end(info); } };
+  const finish = (info) => {
+    if (!ended) {
+      ended = true;
+      end(info);
+    }
+  };
   if (transport === 'ws') {
     const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/ws/events?${query}`);
     ws.on('message', (d) => {
       const m = JSON.parse(String(d));
-      if (m.control) on(m.control, m); else on('event', m);
+      if (m.control) on(m.control, m);
+      else on('event', m);
     });
     ws.on('close', (code) => finish({ code }));
     ws.on('error', () => {});
     return {
-      pause: () => ws.pause(), resume: () => ws.resume(),
-      send: (m) => { if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m)); },
-      close: () => { try { ws.terminate(); } catch { /* gone */ } finish({ code: 'client' }); },
+      pause: () => ws.pause(),
+      resume: () => ws.resume(),
+      send: (m) => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m));
+      },
+      close: () => {
+        try {
+          ws.terminate();
+        } catch {
+          /* gone */
+        }
+        finish({ code: 'client' });
+      },
     };
   }
   let res;
   const parser = createParser({
     onEvent: (ev) => {
       const m = JSON.parse(ev.data);
-      if (ev.event) on(ev.event, m); else on('event', m);
+      if (ev.event) on(ev.event, m);
+      else on('event', m);
     },
   });
   const req = http.get(`${base}/api/events/stream?${query}`, { agent, headers: { accept: 'text/event-stream' } }, (r) => {
     res = r;
-    if (r.statusCode !== 200) { r.resume(); return void finish({ code: r.statusCode }); }
+    if (r.statusCode !== 200) {
+      r.resume();
+      return void finish({ code: r.statusCode });
+    }
     r.setEncoding('utf8');
     r.on('data', (t) => parser.feed(t));
     r.on('end', () => finish({ code: 'end' }));
@@ -50,8 +70,13 @@ function connect(transport, base, query, on, end) {
   });
   req.on('error', () => finish({ code: 'error' }));
   return {
-    pause: () => res?.pause(), resume: () => res?.resume(), send: () => {},
-    close: () => { req.destroy(); finish({ code: 'client' }); },
+    pause: () => res?.pause(),
+    resume: () => res?.resume(),
+    send: () => {},
+    close: () => {
+      req.destroy();
+      finish({ code: 'client' });
+    },
   };
 }
 
@@ -60,24 +85,49 @@ export class Subscriber {
     Object.assign(this, { name, targets, r, run, profile, c: counters });
     this.a = auditor.subscriber(name);
     this.filter = makeFilter(r, run);
-    this.cursor = null; this.conn = null; this.stopped = false; this.live = false;
-    this.timers = new Set(); this.stalled = false; this.onEvent = null;
+    this.cursor = null;
+    this.conn = null;
+    this.stopped = false;
+    this.live = false;
+    this.timers = new Set();
+    this.stalled = false;
+    this.onEvent = null;
   }
-  log(k, extra) { this.a.log.push({ k, t: now(), ...extra }); }
-  later(ms, fn) { const t = setTimeout(() => { this.timers.delete(t); fn(); }, ms); this.timers.add(t); }
+  log(k, extra) {
+    this.a.log.push({ k, t: now(), ...extra });
+  }
+  later(ms, fn) {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
 
-  start() { this.open(); this.schedule(); return this; }
+  start() {
+    this.open();
+    this.schedule();
+    return this;
+  }
 
   open() {
     if (this.stopped) return;
     const p = this.profile;
     const q = filterQuery(this.filter);
     q.set('on_overflow', p.policy);
-    if (this.cursor) q.set('last_event_id', this.cursor); else q.set('replay', '0');
+    if (this.cursor) q.set('last_event_id', this.cursor);
+    else q.set('replay', '0');
     this.log('open', { cursor: this.cursor, filter: this.filter });
-    this.live = false; this.told = false;
+    this.live = false;
+    this.told = false;
     const base = this.r.pick(this.targets());
-    const conn = connect(p.transport, base, q.toString(), (kind, m) => this.message(conn, kind, m), (info) => this.ended(conn, info));
+    const conn = connect(
+      p.transport,
+      base,
+      q.toString(),
+      (kind, m) => this.message(conn, kind, m),
+      (info) => this.ended(conn, info),
+    );
     this.conn = conn;
     if (this.stalled) conn.pause();
   }
@@ -120,29 +170,66 @@ export class Subscriber {
 
   /** Fetches a dropped range back: an SSE resume from just before it, read until `ready`. */
   recover(from, to, recovery) {
-    const f = parseId(from), t = parseId(to);
+    const f = parseId(from),
+      t = parseId(to);
     const q = filterQuery(this.filter);
     q.set('last_event_id', `${f.e}-${Math.max(0, f.o - 1)}`);
     const base = this.r.pick(this.targets());
     this.c.recoveries++;
-    const conn = connect('sse', base, q.toString(), (kind, m) => {
-      if (kind === 'event') {
-        const p = parseId(m.id);
-        if (p.e === t.e && p.o > t.o) { recovery.complete = true; return conn.close(); }
-        recovery.ids.add(m.id);
-      } else if (kind === 'gap') recovery.gap = m;
-      else if (kind === 'ready') { recovery.complete = true; conn.close(); }
-    }, () => {});
+    const conn = connect(
+      'sse',
+      base,
+      q.toString(),
+      (kind, m) => {
+        if (kind === 'event') {
+          const p = parseId(m.id);
+          if (p.e === t.e && p.o > t.o) {
+            recovery.complete = true;
+            return conn.close();
+          }
+          recovery.ids.add(m.id);
+        } else if (kind === 'gap') recovery.gap = m;
+        else if (kind === 'ready') {
+          recovery.complete = true;
+          conn.close();
+        }
+      },
+      () => {},
+    );
   }
 
   /** The profile's behaviours, each on its own timer. */
   schedule() {
-    const p = this.profile, r = this.r;
-    const every = (lo, hi, fn) => this.later(r.int(lo, hi), () => { if (this.stopped) return; fn(); every(lo, hi, fn); });
-    if (p.dropper) every(15_000, 45_000, () => { this.c.deliberate_drops++; this.conn?.close(); });
+    const p = this.profile,
+      r = this.r;
+    const every = (lo, hi, fn) =>
+      this.later(r.int(lo, hi), () => {
+        if (this.stopped) return;
+        fn();
+        every(lo, hi, fn);
+      });
+    if (p.dropper)
+      every(15_000, 45_000, () => {
+        this.c.deliberate_drops++;
+        this.conn?.close();
+      });
     if (p.changer) every(20_000, 60_000, () => this.changeFilter());
-    if (p.reader === 'slow') every(300, 1500, () => { this.conn?.pause(); this.later(r.int(100, 800), () => { if (!this.stalled) this.conn?.resume(); }); });
-    if (p.reader === 'stall') every(60_000, 120_000, () => { this.stalled = true; this.conn?.pause(); this.later(r.int(20_000, 60_000), () => { this.stalled = false; this.conn?.resume(); }); });
+    if (p.reader === 'slow')
+      every(300, 1500, () => {
+        this.conn?.pause();
+        this.later(r.int(100, 800), () => {
+          if (!this.stalled) this.conn?.resume();
+        });
+      });
+    if (p.reader === 'stall')
+      every(60_000, 120_000, () => {
+        this.stalled = true;
+        this.conn?.pause();
+        this.later(r.int(20_000, 60_000), () => {
+          this.stalled = false;
+          this.conn?.resume();
+        });
+      });
     if (p.lifetimeMs) this.later(p.lifetimeMs, () => this.leave());
   }
 
@@ -169,7 +256,8 @@ export class Subscriber {
     this.profile = { ...this.profile, dropper: false, changer: false, reader: 'normal' };
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    this.stalled = false; this.conn?.resume();
+    this.stalled = false;
+    this.conn?.resume();
     const want = new Set(fence.filter((e) => matchesFn(this.filter, e)).map((e) => e.metadata.soak_seq));
     const last = Math.max(...want);
     const reached = () => this.a.log.some((x) => x.k === 'ev' && x.seq === last);

@@ -16,7 +16,10 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   serve: { summary: 'start the gateway (the default)', load: () => import('./serve.ts') },
   publish: { summary: 'publish events read from stdin: eventgate publish URL < events.jsonl', load: () => import('./publish.ts') },
-  tail: { summary: 'watch a stream in the terminal: eventgate tail URL --types error', load: () => import('./tail.ts').then((t) => ({ usage: t.TAIL_USAGE, run: (argv: string[]) => t.runTail(argv, t.processTailIO()) })) },
+  tail: {
+    summary: 'watch a stream in the terminal: eventgate tail URL --types error',
+    load: () => import('./tail.ts').then((t) => ({ usage: t.TAIL_USAGE, run: (argv: string[]) => t.runTail(argv, t.processTailIO()) })),
+  },
 };
 
 function version(): string {

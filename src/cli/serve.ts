@@ -39,7 +39,13 @@ function fileEnv(file: LoadedConfigFile | undefined): Record<string, string> {
 }
 
 /** Validates the merged settings; names the flag, the variable or the config file key that is wrong. */
-function validate(env: Record<string, string | undefined>, fromFlags: Record<string, string>, file: LoadedConfigFile | undefined, fromFile: Record<string, string>, shellEnv: Record<string, string | undefined>): Config {
+function validate(
+  env: Record<string, string | undefined>,
+  fromFlags: Record<string, string>,
+  file: LoadedConfigFile | undefined,
+  fromFile: Record<string, string>,
+  shellEnv: Record<string, string | undefined>,
+): Config {
   try {
     return loadConfig(env);
   } catch (err) {
@@ -78,13 +84,11 @@ export async function run(argv: string[]): Promise<number | void> {
     const custom = Object.keys(file.config.types ?? {});
     console.log(`[eventgate] config ${file.file} loaded${custom.length ? `: types ${custom.join(', ')}` : ''}`);
   }
-  await runGateway(
-    { label: '', env, args: [], exit: (code) => process.exit(code), onSignal: (s, h) => void process.on(s, h) },
-    (c, o) =>
-      startNodeServer(c, { registry, logger: file?.config.logger ?? o.logger }).catch((err: unknown) => {
-        if (!(err instanceof ConfigError)) throw err;
-        console.error(err.message); // REDIS_URL set without ioredis installed
-        process.exit(1);
-      }),
+  await runGateway({ label: '', env, args: [], exit: (code) => process.exit(code), onSignal: (s, h) => void process.on(s, h) }, (c, o) =>
+    startNodeServer(c, { registry, logger: file?.config.logger ?? o.logger }).catch((err: unknown) => {
+      if (!(err instanceof ConfigError)) throw err;
+      console.error(err.message); // REDIS_URL set without ioredis installed
+      process.exit(1);
+    }),
   );
 }

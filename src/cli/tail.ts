@@ -31,11 +31,7 @@ export const TAIL_USAGE = `usage: eventgate tail URL [--types a,b] [--severity s
   --json       print each event as delivered, one per line`;
 
 /** How one connection ended. */
-type Ended =
-  | { kind: 'lost'; detail: string }
-  | { kind: 'shutdown'; retryMs: number }
-  | { kind: 'refused'; status: number; body: string }
-  | { kind: 'stopped' };
+type Ended = { kind: 'lost'; detail: string } | { kind: 'shutdown'; retryMs: number } | { kind: 'refused'; status: number; body: string } | { kind: 'stopped' };
 
 interface Options {
   base: URL;

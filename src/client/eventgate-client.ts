@@ -123,7 +123,12 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
 
   #url(kind: 'sse' | 'ws'): string {
     const cursor = this.#lastEventId ?? undefined;
-    const extra = { last_event_id: cursor, replay: cursor ? undefined : this.#s.replay, on_overflow: this.#s.overflowPolicy, access_token: typeof this.#token === 'function' ? this.#token() : this.#token };
+    const extra = {
+      last_event_id: cursor,
+      replay: cursor ? undefined : this.#s.replay,
+      on_overflow: this.#s.overflowPolicy,
+      access_token: typeof this.#token === 'function' ? this.#token() : this.#token,
+    };
     return subscriptionUrl(this.#s.base, kind, this.#filter, extra);
   }
 

@@ -6,19 +6,7 @@
  */
 import type { AnyEvent, GatewayEvent } from '../protocol.ts';
 import { call, Listeners } from './listeners.ts';
-import type {
-  ClientError,
-  ConnectionState,
-  ControlMessage,
-  DroppedNotice,
-  EventInfo,
-  GapNotice,
-  Off,
-  OverflowNotice,
-  ReadyNotice,
-  ShutdownNotice,
-  StateDetail,
-} from './types.ts';
+import type { ClientError, ConnectionState, ControlMessage, DroppedNotice, EventInfo, GapNotice, Off, OverflowNotice, ReadyNotice, ShutdownNotice, StateDetail } from './types.ts';
 
 export abstract class ClientHandlers<E, D extends StateDetail = StateDetail> {
   protected readonly listeners = new Listeners();

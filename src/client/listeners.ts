@@ -22,7 +22,10 @@ export class Listeners {
 
   on(key: string, fn: Handler): Off {
     let set = this.#sets.get(key);
-    if (!set) this.#sets.set(key, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.#sets.set(key, set);
+    }
     set.add(fn);
     return () => void set.delete(fn);
   }

@@ -23,7 +23,7 @@ const g = globalThis as { WebSocket?: WebSocketClass; EventSource?: EventSourceC
 
 export function settingsOf(options: ClientOptions): Settings {
   const here = (globalThis as { location?: { href: string } }).location?.href;
-  if (options.url === undefined && here === undefined) throw new TypeError('eventgate: pass the gateway\'s `url` (there is no page to take it from)');
+  if (options.url === undefined && here === undefined) throw new TypeError("eventgate: pass the gateway's `url` (there is no page to take it from)");
   const base = new URL(options.url ?? '/', here);
   if (!base.pathname.endsWith('/')) base.pathname += '/';
   const kind = options.transport === 'ws' ? 'ws' : 'sse';

@@ -2,15 +2,7 @@
  * The client's public types: its options, states, errors and the notices it
  * hands to handlers. The wire shapes themselves are the protocol's.
  */
-import type {
-  Control,
-  DroppedControl,
-  Filter,
-  GapControl,
-  OverflowControl,
-  ReadyControl,
-  ShutdownControl,
-} from '../protocol.ts';
+import type { Control, DroppedControl, Filter, GapControl, OverflowControl, ReadyControl, ShutdownControl } from '../protocol.ts';
 
 export type {
   AnyEvent,

@@ -70,9 +70,24 @@ export function createApp(deps: AppDeps): Hono<any> {
   const admin = requireAdmin({ auth: deps.auth, peers });
 
   const telemetry = deps.telemetry;
-  app.use(refusals({ publishRejected: (...a) => telemetry.publishRejected(...a), accessRefused: (...a) => telemetry.accessRefused(...a), remoteAddress: (c) => runtime.remoteAddress(c) }));
+  app.use(
+    refusals({
+      publishRejected: (...a) => telemetry.publishRejected(...a),
+      accessRefused: (...a) => telemetry.accessRefused(...a),
+      remoteAddress: (c) => runtime.remoteAddress(c),
+    }),
+  );
   healthRoutes(app, { bus, draining: deps.draining });
-  const metrics = gatewayMetrics({ bus, telemetry, get runtimeName() { return runtime.name; }, draining: deps.draining, emitFailures: deps.emitFailures, processMetrics: runtime.processMetrics });
+  const metrics = gatewayMetrics({
+    bus,
+    telemetry,
+    get runtimeName() {
+      return runtime.name;
+    },
+    draining: deps.draining,
+    emitFailures: deps.emitFailures,
+    processMetrics: runtime.processMetrics,
+  });
   metricsRoutes(app, { scrape: metrics.scrape, guard: admin });
 
   app.use('/api/*', origin);
@@ -89,7 +104,15 @@ export function createApp(deps: AppDeps): Hono<any> {
     draining: deps.draining,
     emitFailures: deps.emitFailures,
   };
-  opsRoutes(app, { bus, telemetry, get runtimeName() { return runtime.name; }, draining: deps.draining, guard: admin });
+  opsRoutes(app, {
+    bus,
+    telemetry,
+    get runtimeName() {
+      return runtime.name;
+    },
+    draining: deps.draining,
+    guard: admin,
+  });
   app.get('/api/events/stats', admin, (c) => {
     const raw = c.req.query('limit');
     if (raw !== undefined && !/^\d{1,7}$/.test(raw)) return jsonError(c, 400, { error: 'bad_query', field: 'limit', message: 'limit must be a whole number' });

@@ -17,16 +17,7 @@ import * as v from 'valibot';
 import type { NewEvent } from './event.ts';
 import type { EventRegistry } from './registry.ts';
 import { BackendUnavailableError } from './store.ts';
-import type {
-  BuiltinMetadata,
-  CacheMetadata,
-  CgragMetadata,
-  ErrorMetadata,
-  ModelStateMetadata,
-  PerformanceMetadata,
-  QueryRouteMetadata,
-  Severity,
-} from './schemas.ts';
+import type { BuiltinMetadata, CacheMetadata, CgragMetadata, ErrorMetadata, ModelStateMetadata, PerformanceMetadata, QueryRouteMetadata, Severity } from './schemas.ts';
 
 export interface EmitOptions {
   message?: string;
@@ -84,7 +75,8 @@ export function createEmitters(
   publish: (e: NewEvent, key: string) => Promise<string>,
   onFailure: (err: unknown, type: string) => void,
 ): Emitters {
-  const make = <T extends keyof BuiltinMetadata>(type: T): Emit<BuiltinMetadata[T]> =>
+  const make =
+    <T extends keyof BuiltinMetadata>(type: T): Emit<BuiltinMetadata[T]> =>
     async (metadata, options = {}) => {
       try {
         const schema = registry.schema(type);

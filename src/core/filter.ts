@@ -35,11 +35,7 @@ function list(value: unknown): string[] | undefined {
  * `meta.<field>`, or a `meta` object). Unknown fields are errors, except
  * those in `allowed`.
  */
-export function parseFilter(
-  fields: Record<string, unknown>,
-  knownTypes: readonly string[],
-  allowed: ReadonlySet<string> = new Set(),
-): { filter: Filter } | { error: FilterError } {
+export function parseFilter(fields: Record<string, unknown>, knownTypes: readonly string[], allowed: ReadonlySet<string> = new Set()): { filter: Filter } | { error: FilterError } {
   const filter: Filter = {};
   for (const [key, value] of Object.entries(fields)) {
     if (key === 'types' || key === 'type') {
@@ -82,7 +78,11 @@ function addMeta(filter: Filter, field: string, want: unknown, name: string): Fi
 
 /** A stable text for a filter: equal filters have equal keys. */
 export function filterKey(f: Filter): string {
-  const meta = f.meta ? Object.keys(f.meta).sort().map((k) => [k, f.meta![k]]) : undefined;
+  const meta = f.meta
+    ? Object.keys(f.meta)
+        .sort()
+        .map((k) => [k, f.meta![k]])
+    : undefined;
   return JSON.stringify([f.types ?? null, f.severity ?? null, f.min_severity ?? null, meta ?? null]);
 }
 

@@ -99,11 +99,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   async function drain(timeoutMs = config.shutdownTimeoutMs): Promise<void> {
     state.draining = true;
     stopHeartbeat();
-    bus.endAll('shutdown', (): ShutdownControl => ({
-      control: 'shutdown',
-      retry_ms: config.sseRetryMs + Math.floor(Math.random() * config.shutdownJitterMs),
-      message: 'the gateway is shutting down; reconnect with Last-Event-ID to resume',
-    }));
+    bus.endAll(
+      'shutdown',
+      (): ShutdownControl => ({
+        control: 'shutdown',
+        retry_ms: config.sseRetryMs + Math.floor(Math.random() * config.shutdownJitterMs),
+        message: 'the gateway is shutting down; reconnect with Last-Event-ID to resume',
+      }),
+    );
     const deadline = Date.now() + timeoutMs;
     while (bus.subscriberCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     for (const s of [...bus.subscribers()]) s.abort(new Error('shutdown timeout'));

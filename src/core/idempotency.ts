@@ -29,10 +29,7 @@ export interface RecordedAnswer {
   ids: string[];
 }
 
-export type OnceResult<T> =
-  | { kind: 'stored'; value: T }
-  | { kind: 'repeat'; ids: string[] }
-  | { kind: 'conflict' };
+export type OnceResult<T> = { kind: 'stored'; value: T } | { kind: 'repeat'; ids: string[] } | { kind: 'conflict' };
 
 /** The IETF draft's keys are structured-field strings; we take 1-255 printable ASCII characters. */
 const KEY_RE = /^[\x20-\x7e]{1,255}$/;

@@ -2,7 +2,7 @@
  * The registry of event types: each type's metadata schema. It starts with
  * the six built-in types; an embedding application registers its own.
  */
-import * as v from 'valibot';
+import type * as v from 'valibot';
 import { BUILTIN_SCHEMAS, SEVERITIES, type Severity } from './schemas.ts';
 import { inferSeverity } from './severity.ts';
 

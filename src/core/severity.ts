@@ -32,4 +32,3 @@ export function inferSeverity(type: string, m: Record<string, unknown>): Severit
       return 'info';
   }
 }
-

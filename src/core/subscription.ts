@@ -45,7 +45,7 @@ export function parseSubscription(
   }
   let cursor: string | null = null;
   if (query.last_event_id !== undefined && query.last_event_id !== '') {
-    if (!parseCursor(query.last_event_id)) return { error: { field: 'last_event_id', message: 'is not a cursor issued by this gateway (take it from an event\'s id)' } };
+    if (!parseCursor(query.last_event_id)) return { error: { field: 'last_event_id', message: "is not a cursor issued by this gateway (take it from an event's id)" } };
     cursor = query.last_event_id;
   }
   return { spec: { filter: parsed.filter, cursor, replay, policy } };

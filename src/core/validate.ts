@@ -74,13 +74,7 @@ function validateMetadata(input: Record<string, unknown>, schema: v.GenericSchem
 }
 
 /** Validates one event; `at` is its path prefix (`[3]` in a batch, empty alone). */
-export function validateEvent(
-  input: unknown,
-  registry: EventRegistry,
-  at: string,
-  problems: Problem[],
-  now: number,
-): NewEvent | undefined {
+export function validateEvent(input: unknown, registry: EventRegistry, at: string, problems: Problem[], now: number): NewEvent | undefined {
   const p = (field: string) => (at && field ? `${at}.${field}` : at || field);
   const before = problems.length;
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {

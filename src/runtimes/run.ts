@@ -46,7 +46,13 @@ export async function runGateway(host: ProcessHost, start: (config: Config, o: {
   const runtime = host.label ? ` with ${host.label}` : '';
   const publishAuth = config.publishToken ? 'publish_token' : 'loopback_only';
   // The logger redacts secrets (PUBLISH_TOKEN, AUTH_JWT_SECRET, a password in REDIS_URL) in the configuration shown.
-  log('info', `listening on ${server.url}${runtime} (host ${config.host}, backend ${g.bus.backend.kind}, history ${config.historySize})`, { url: server.url, runtime: host.label || 'Node', backend: g.bus.backend.kind, publish_auth: publishAuth, config });
+  log('info', `listening on ${server.url}${runtime} (host ${config.host}, backend ${g.bus.backend.kind}, history ${config.historySize})`, {
+    url: server.url,
+    runtime: host.label || 'Node',
+    backend: g.bus.backend.kind,
+    publish_auth: publishAuth,
+    config,
+  });
   log('info', `SSE  ${server.url}/api/events/stream   WS ${server.url.replace('http', 'ws')}/ws/events   page ${server.url}/   metrics ${server.url}/metrics`);
   for (const line of accessSummary(config.auth, config.publishToken)) log('info', line);
   const stopDemo = config.demo ? startDemo(g.emit, config.demoRate) : undefined;

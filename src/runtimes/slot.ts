@@ -31,7 +31,13 @@ export function runtimeSlot(): RuntimeSlot {
     const handler: MiddlewareHandler = (c, next) => {
       const rt = bound;
       if (!rt?.upgradeWebSocket) {
-        return Promise.resolve(jsonError(c, 501, { error: 'websocket_unavailable', field: 'Upgrade', message: 'this gateway is not served by a runtime with WebSocket support; use /api/events/stream' }));
+        return Promise.resolve(
+          jsonError(c, 501, {
+            error: 'websocket_unavailable',
+            field: 'Upgrade',
+            message: 'this gateway is not served by a runtime with WebSocket support; use /api/events/stream',
+          }),
+        );
       }
       let h = handlers.get(rt);
       if (!h) handlers.set(rt, (h = rt.upgradeWebSocket(createEvents, options)));

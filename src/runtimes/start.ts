@@ -28,7 +28,13 @@ export async function startServer<H extends ServerHandle>(config: Config, serve:
   const gateway = createGateway({ ...options, logger, config, backend });
   let handle: H;
   try {
-    handle = await serve(gateway, { port: config.port, hostname: config.host, headersTimeoutMs: config.headersTimeoutMs, bodyTimeoutMs: config.bodyTimeoutMs, maxConnections: config.maxConnections });
+    handle = await serve(gateway, {
+      port: config.port,
+      hostname: config.host,
+      headersTimeoutMs: config.headersTimeoutMs,
+      bodyTimeoutMs: config.bodyTimeoutMs,
+      maxConnections: config.maxConnections,
+    });
   } catch (err) {
     await gateway.close();
     throw err;

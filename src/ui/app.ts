@@ -157,7 +157,10 @@ function subscribe(transport: TransportName, from: string | undefined): Eventgat
   });
   c.onReady((r) => {
     const how = resumedFrom ? `resumed after ${resumedFrom}` : 'new subscription';
-    historyLog(`${transport === 'ws' ? 'WebSocket' : 'SSE'} ${how}: the gateway replayed ${r.replayed} event${r.replayed === 1 ? '' : 's'}${r.head ? ` (head ${r.head})` : ''}`, 'ready');
+    historyLog(
+      `${transport === 'ws' ? 'WebSocket' : 'SSE'} ${how}: the gateway replayed ${r.replayed} event${r.replayed === 1 ? '' : 's'}${r.head ? ` (head ${r.head})` : ''}`,
+      'ready',
+    );
   });
   c.onGap((g) => {
     notice('gap', gapText(g));

@@ -72,7 +72,10 @@ export class Feed {
   }
 
   setFilter(pred: (e: GatewayEvent, lowerCaseMessage: string) => boolean): void {
-    this.#match = (item) => pred(item.e, (item.lc ??= String(item.e.message).toLowerCase()));
+    this.#match = (item) => {
+      item.lc ??= String(item.e.message).toLowerCase();
+      return pred(item.e, item.lc);
+    };
     this.#rerender();
   }
 

@@ -72,7 +72,12 @@ describe.each(['sse', 'ws'] as const)('client over %s', (transport) => {
   it('a refused filter is reported and the previous one stays', async () => {
     gw = await new TestGateway().start();
     await open({ filter: { types: ['error'] } });
-    const err = await page.evaluate(() => (window as any).client.setFilter({ types: ['nope'] }).then(() => 'accepted', (e: any) => ({ field: e.field, message: e.message })));
+    const err = await page.evaluate(() =>
+      (window as any).client.setFilter({ types: ['nope'] }).then(
+        () => 'accepted',
+        (e: any) => ({ field: e.field, message: e.message }),
+      ),
+    );
     expect(err).toMatchObject({ field: 'types' });
     expect(await page.evaluate(() => (window as any).client.filter)).toEqual({ types: ['error'] });
     await until((l) => l.states.at(-1) === 'live', 'live again');

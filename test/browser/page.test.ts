@@ -77,10 +77,18 @@ describe('the page', () => {
     ]);
     await rows(`[data-id="${err}"]`).waitFor();
     await page.locator('.chip-type[data-value="cache"] input').uncheck();
-    await eventually(() => ids(), (x) => !x.includes(ca), 'cache hidden');
+    await eventually(
+      () => ids(),
+      (x) => !x.includes(ca),
+      'cache hidden',
+    );
     expect(await ids()).toEqual([err, warn, cg]);
     await page.locator('.chip-severity[data-value="warning"] input').uncheck();
-    await eventually(() => ids(), (x) => x.length === 2, 'warning hidden');
+    await eventually(
+      () => ids(),
+      (x) => x.length === 2,
+      'warning hidden',
+    );
     expect(await ids()).toEqual([err, cg]);
     // New events follow the toggles too.
     const [ca2, cg2] = await publishOk([sampleEvent('cache'), sampleEvent('cgrag')]);
@@ -88,10 +96,18 @@ describe('the page', () => {
     expect(await ids()).toEqual([cg2, err, cg]);
     await page.locator('.chip-type[data-value="cache"] input').check();
     await page.locator('.chip-severity[data-value="warning"] input').check();
-    await eventually(() => ids(), (x) => x.length === 6, 'all back');
+    await eventually(
+      () => ids(),
+      (x) => x.length === 6,
+      'all back',
+    );
     expect(await ids()).toEqual([cg2, ca2, err, warn, ca, cg]);
     await page.locator('#search').fill('LATENCY above');
-    await eventually(() => ids(), (x) => x.length === 1, 'search');
+    await eventually(
+      () => ids(),
+      (x) => x.length === 1,
+      'search',
+    );
     expect(await ids()).toEqual([warn]);
   });
 
@@ -111,7 +127,11 @@ describe('the page', () => {
     // Non-error events raise none; clicking a row shows its details.
     const [cg] = await publishOk([sampleEvent('cgrag', { chunks_retrieved: 42 })]);
     await rows(`[data-id="${cg}"]`).click();
-    await eventually(() => page.locator('#details').getAttribute('data-id'), (x) => x === cg, 'details of the row');
+    await eventually(
+      () => page.locator('#details').getAttribute('data-id'),
+      (x) => x === cg,
+      'details of the row',
+    );
     expect(await page.locator('#details-meta').textContent()).toContain('42');
     expect(await page.locator('.toast').count()).toBe(0); // the clicked one closed; the cgrag event raised none
   });
@@ -140,7 +160,11 @@ describe('the page', () => {
     await waitText('#cursor', more[2]!);
     expect(await ids()).toEqual([first]);
     await page.locator('#pause').click();
-    await eventually(() => ids(), (x) => x.length === 4, 'resumed');
+    await eventually(
+      () => ids(),
+      (x) => x.length === 4,
+      'resumed',
+    );
     expect(await ids()).toEqual([...more].reverse().concat(first!));
   });
 

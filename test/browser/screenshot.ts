@@ -22,7 +22,13 @@ try {
     await new Promise((r) => setTimeout(r, 20));
   }
   await emit.performance({ metric_name: 'p95_latency_ms', current_value: 14200, threshold_value: 12000, component: 'router', action_required: false });
-  await emit.error({ error_type: 'ModelLoadError', error_message: 'out of GPU memory loading qwen2-7b-q5', component: 'model-manager', stack_trace: null, recovery_action: 'retry with Q2 tier' });
+  await emit.error({
+    error_type: 'ModelLoadError',
+    error_message: 'out of GPU memory loading qwen2-7b-q5',
+    component: 'model-manager',
+    stack_trace: null,
+    recovery_action: 'retry with Q2 tier',
+  });
   await page.locator('.toast').first().waitFor();
   await page.locator('#feed .row[data-type="cgrag"]').first().click();
   await page.locator('#details').waitFor();

@@ -43,7 +43,11 @@ describe.each(['sse', 'ws'] as const)('tabs sharing one subscription over %s', (
         await openHarness(p, harness);
         await startClient(p, { shared: true, name, url: gw.url, transport, backoff: { initialMs: 300, maxMs: 1500 } });
         tabs.push(p);
-        await eventually(() => readLog(p), (l) => l.states.includes('live'), `tab ${i} live`);
+        await eventually(
+          () => readLog(p),
+          (l) => l.states.includes('live'),
+          `tab ${i} live`,
+        );
       }
       const [a, b] = tabs as [Page, Page];
       expect(await isLeader(a)).toBe(true);
@@ -51,25 +55,48 @@ describe.each(['sse', 'ws'] as const)('tabs sharing one subscription over %s', (
       expect(await subscribers(gw)).toBe(1);
 
       const first = await publishIds(gw.url, [sampleEvent('cgrag'), sampleEvent('error')]);
-      for (const p of tabs) await eventually(() => readLog(p), (l) => l.events.length === 2, 'both tabs get the events');
+      for (const p of tabs)
+        await eventually(
+          () => readLog(p),
+          (l) => l.events.length === 2,
+          'both tabs get the events',
+        );
       expect((await readLog(b)).events.map((e) => e.id)).toEqual(first);
       expect((await readLog(b)).cgrag.length).toBe(1);
 
       // The filter is shared: set from the following tab, applied by the leading one.
       await b.evaluate(() => (window as any).client.setFilter({ types: ['cgrag', 'error', 'cache', 'performance', 'query_route'] }));
       const [, cg] = await publishIds(gw.url, [sampleEvent('model_state'), sampleEvent('cgrag')]);
-      for (const p of tabs) await eventually(() => readLog(p), (l) => l.events.length === 3, 'both tabs get the cgrag event only');
+      for (const p of tabs)
+        await eventually(
+          () => readLog(p),
+          (l) => l.events.length === 3,
+          'both tabs get the cgrag event only',
+        );
       expect((await readLog(a)).events.map((e) => e.id)).toEqual([...first, cg]);
 
       await a.close();
       const during = await publishIds(gw.url, [sampleEvent('cache'), sampleEvent('model_state'), sampleEvent('performance')]);
-      await eventually(() => isLeader(b), (x) => x, 'the other tab leads');
+      await eventually(
+        () => isLeader(b),
+        (x) => x,
+        'the other tab leads',
+      );
       const after = await publishIds(gw.url, [sampleEvent('query_route')]);
-      const l = await eventually(() => readLog(b), (x) => x.events.length >= 6, 'every event in the remaining tab', 10_000);
+      const l = await eventually(
+        () => readLog(b),
+        (x) => x.events.length >= 6,
+        'every event in the remaining tab',
+        10_000,
+      );
       // The new leader resumed from the last relayed cursor, with the shared filter.
       expect(l.events.map((e) => e.id)).toEqual([...first, cg, during[0], during[2], ...after]);
       expect(l.gaps).toEqual([]);
-      await eventually(() => subscribers(gw), (n) => n === 1, 'one connection again');
+      await eventually(
+        () => subscribers(gw),
+        (n) => n === 1,
+        'one connection again',
+      );
       for (const p of problems) expect(p).toEqual([]);
     } finally {
       for (const p of tabs) if (!p.isClosed()) await p.close();

@@ -24,7 +24,14 @@ class Tail {
   constructor(args: string[]) {
     this.child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', "import { runTail, processTailIO } from './src/cli/tail.ts'; process.exitCode = await runTail(process.argv.slice(1), processTailIO());", ...args],
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        "import { runTail, processTailIO } from './src/cli/tail.ts'; process.exitCode = await runTail(process.argv.slice(1), processTailIO());",
+        ...args,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
     );
     this.child.stdout!.on('data', (d) => (this.out += d));
@@ -114,7 +121,7 @@ describe('eventgate tail', () => {
     expect(t.err).toContain(`last cursor ${last}`);
   });
 
-  it('exits 2 naming an unknown flag, and 1 with the gateway\'s answer when it refuses the subscription', async () => {
+  it("exits 2 naming an unknown flag, and 1 with the gateway's answer when it refuses the subscription", async () => {
     const g = await gateway();
     const bad = tail(g.url, '--colour');
     expect(await bad.exited).toBe(2);

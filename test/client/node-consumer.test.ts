@@ -47,7 +47,12 @@ class Consumer {
     let buf = '';
     this.child.stdout!.on('data', (d) => {
       buf += d;
-      for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) this.lines.push(JSON.parse(buf.slice(0, i)));
+      let i = buf.indexOf('\n');
+      while (i >= 0) {
+        this.lines.push(JSON.parse(buf.slice(0, i)));
+        buf = buf.slice(i + 1);
+        i = buf.indexOf('\n');
+      }
     });
     this.child.stderr!.on('data', (d) => (this.stderr += d));
   }
@@ -58,10 +63,15 @@ class Consumer {
     return this.lines.filter((l) => l.kind === 'state' && l.state === state).length;
   }
   until(pred: (c: this) => boolean, what: string, ms = 10_000): Promise<unknown> {
-    return eventually(() => this, (c) => {
-      if (c.child.exitCode !== null) throw new Error(`the consumer exited (${c.child.exitCode}) while waiting for ${what}:\n${c.stderr}`);
-      return pred(c);
-    }, what, ms);
+    return eventually(
+      () => this,
+      (c) => {
+        if (c.child.exitCode !== null) throw new Error(`the consumer exited (${c.child.exitCode}) while waiting for ${what}:\n${c.stderr}`);
+        return pred(c);
+      },
+      what,
+      ms,
+    );
   }
   stop(): void {
     this.child.kill('SIGTERM');
@@ -79,7 +89,10 @@ describe.each([
     const c = new Consumer(gw.url, transport, impl, runtime);
     const sent: string[] = [];
     const send = async (n: number) => {
-      const res = await publish(gw.url, Array.from({ length: n }, (_, i) => sampleEvent(i % 2 ? 'cache' : 'error')));
+      const res = await publish(
+        gw.url,
+        Array.from({ length: n }, (_, i) => sampleEvent(i % 2 ? 'cache' : 'error')),
+      );
       expect(res.status).toBe(202);
       sent.push(...res.body.ids);
     };
@@ -131,11 +144,18 @@ describe('headers', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      for (const options of [{ transport: 'ws' as const, WebSocket }, { transport: 'sse' as const, EventSource }]) {
+      for (const options of [
+        { transport: 'ws' as const, WebSocket },
+        { transport: 'sse' as const, EventSource },
+      ]) {
         const errors: unknown[] = [];
         const client = new EventgateClient({ url, ...options, headers: { authorization: 'Bearer secret-1' } });
         client.onError((e) => errors.push(e));
-        await eventually(() => client.state, (s) => s === 'closed', `${options.transport}: closed on the 403`);
+        await eventually(
+          () => client.state,
+          (s) => s === 'closed',
+          `${options.transport}: closed on the 403`,
+        );
         expect(errors).toMatchObject([{ status: 403, error: 'forbidden', field: 'token' }]);
       }
       const paths = seen.map((s) => s.path);

@@ -25,7 +25,9 @@ export async function launch(rt: RuntimeEntry, extraEnv: Record<string, string> 
   const deadline = Date.now() + (rt.startTimeoutMs ?? 30_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${rt.name} exited with ${child.exitCode} before serving:\n${out}`);
-    const ok = await fetch(`${url}${rt.readyPath ?? '/health'}`).then((r) => r.ok).catch(() => false);
+    const ok = await fetch(`${url}${rt.readyPath ?? '/health'}`)
+      .then((r) => r.ok)
+      .catch(() => false);
     if (ok) break;
     if (Date.now() > deadline) {
       process.kill(-child.pid!, 'SIGKILL');
@@ -84,16 +86,22 @@ async function startBadly(rt: RuntimeEntry, variable: string, value: string): Pr
 export function conformanceFor(rt: RuntimeEntry): void {
   conformance(rt.name, rt.limits, (env) => launch(rt, env));
   describe(`conformance: ${rt.name}, configuration`, () => {
-    itNeeds(rt.limits, 'exit_on_bad_config', 'refuses to start on a bad configuration value, exits 1 and names the variable', async () => {
-      for (const [variable, value] of [
-        ['HISTORY_SIZE', '0'],
-        ['OVERFLOW_POLICY', 'explode'],
-        ['ALLOWED_ORIGINS', 'https://a.example/path'],
-      ]) {
-        const { code, out } = await startBadly(rt, variable!, value!);
-        expect(code, `${variable}=${value}\n${out}`).toBe(1);
-        expect(out).toContain(variable);
-      }
-    }, 120_000);
+    itNeeds(
+      rt.limits,
+      'exit_on_bad_config',
+      'refuses to start on a bad configuration value, exits 1 and names the variable',
+      async () => {
+        for (const [variable, value] of [
+          ['HISTORY_SIZE', '0'],
+          ['OVERFLOW_POLICY', 'explode'],
+          ['ALLOWED_ORIGINS', 'https://a.example/path'],
+        ]) {
+          const { code, out } = await startBadly(rt, variable!, value!);
+          expect(code, `${variable}=${value}\n${out}`).toBe(1);
+          expect(out).toContain(variable);
+        }
+      },
+      120_000,
+    );
   });
 }

@@ -39,7 +39,8 @@ export const runtimes = {
     command: () => ['npm', 'run', 'start:deno'],
     limits: {
       headers_timeout: 'Deno.serve has no time limit for request headers and hands the app nothing before they are all in, so trickled headers hold the connection',
-      h2c_offer_body: 'Deno.serve holds back the body of a request that carries an upgrade offer ("Cannot read request body as underlying resource unavailable"), so a publish sent by curl --http2 gets 400',
+      h2c_offer_body:
+        'Deno.serve holds back the body of a request that carries an upgrade offer ("Cannot read request body as underlying resource unavailable"), so a publish sent by curl --http2 gets 400',
     },
   },
 } satisfies Record<string, RuntimeEntry>;

@@ -45,20 +45,35 @@ function against(title: string, name: string, start: () => Promise<Started>, che
  * the quiet-connection check runs against a second gateway with long ones.
  */
 export function conformance(name: string, limits: Limits, start: (env: Record<string, string>) => Promise<Started>): void {
-  against(`conformance: ${name}`, name, () => start({}), (t) => {
-    publishChecks(t);
-    filterChecks(t, limits);
-    resumeChecks(t, limits);
-    streamChecks(t, limits);
-    webSocketChecks(t, limits);
-    operationChecks(t, limits);
-    metricsChecks(t);
-    pageChecks(t);
-    slowConsumerChecks(t, limits);
-    hostileChecks(t, limits);
-    shutdownChecks(t, limits);
-  });
+  against(
+    `conformance: ${name}`,
+    name,
+    () => start({}),
+    (t) => {
+      publishChecks(t);
+      filterChecks(t, limits);
+      resumeChecks(t, limits);
+      streamChecks(t, limits);
+      webSocketChecks(t, limits);
+      operationChecks(t, limits);
+      metricsChecks(t);
+      pageChecks(t);
+      slowConsumerChecks(t, limits);
+      hostileChecks(t, limits);
+      shutdownChecks(t, limits);
+    },
+  );
   authConformance(name, limits, start);
-  against(`conformance: ${name}, trust`, name, () => start(TRUST_ENV), (t) => trustChecks(t, limits));
-  against(`conformance: ${name}, long heartbeat`, name, () => start({ HEARTBEAT_MS: '60000' }), (t) => quietChecks(t, limits));
+  against(
+    `conformance: ${name}, trust`,
+    name,
+    () => start(TRUST_ENV),
+    (t) => trustChecks(t, limits),
+  );
+  against(
+    `conformance: ${name}, long heartbeat`,
+    name,
+    () => start({ HEARTBEAT_MS: '60000' }),
+    (t) => quietChecks(t, limits),
+  );
 }

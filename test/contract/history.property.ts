@@ -38,11 +38,19 @@ export function historyProperty(name: string, h: ContractHarness, opened: (b: Ba
               } else if ('after' in s) {
                 const held = model.slice(-H);
                 const { events, window } = await b.readAfter(s.after, s.limit);
-                expect(events.map((e) => e.offset)).toEqual(held.filter((e) => e.offset > s.after).slice(0, s.limit).map((e) => e.offset));
+                expect(events.map((e) => e.offset)).toEqual(
+                  held
+                    .filter((e) => e.offset > s.after)
+                    .slice(0, s.limit)
+                    .map((e) => e.offset),
+                );
                 expect(window).toEqual({ epoch: b.epoch, oldest: held[0]?.offset ?? null, head: model.length });
               } else {
                 const { events } = await b.readLatest(s.latest, (e) => e.event.type === s.type);
-                const want = model.slice(-H).filter((e) => e.type === s.type).slice(-s.latest || model.length + 1);
+                const want = model
+                  .slice(-H)
+                  .filter((e) => e.type === s.type)
+                  .slice(-s.latest || model.length + 1);
                 expect(events.map((e) => e.event.metadata.n)).toEqual(s.latest === 0 ? [] : want.map((e) => e.n));
               }
             }

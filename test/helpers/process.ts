@@ -37,7 +37,9 @@ export async function spawnGateway(env: Record<string, string>, args: string[] =
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) break;
-    const ok = await fetch(`${url}/health`).then((r) => r.ok).catch(() => false);
+    const ok = await fetch(`${url}/health`)
+      .then((r) => r.ok)
+      .catch(() => false);
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`gateway did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));

@@ -64,10 +64,7 @@ describe('upgrade offers that are not WebSocket handshakes are ordinary requests
 
   it('publishes over an h2c offer: 202, the body read as sent (Content-Length and chunked)', async () => {
     const body = JSON.stringify(sampleEvent('cache'));
-    const r = await RawConnection.exchange(
-      gw.url,
-      h2cOffer('POST', '/api/events', host, ['Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`]) + body,
-    );
+    const r = await RawConnection.exchange(gw.url, h2cOffer('POST', '/api/events', host, ['Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`]) + body);
     expect(r.status, r.body).toBe(202);
     expect(JSON.parse(r.body).ids).toHaveLength(1);
     const chunked = `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`;
@@ -91,7 +88,10 @@ describe('upgrade offers that are not WebSocket handshakes are ordinary requests
   });
 
   it('answers `Upgrade: websocket` without `Connection: Upgrade` on /ws/events with 426 and JSON, and on /health as usual', async () => {
-    const ws = await RawConnection.exchange(gw.url, `GET /ws/events HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    const ws = await RawConnection.exchange(
+      gw.url,
+      `GET /ws/events HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+    );
     expect(ws.status).toBe(426);
     expect(JSON.parse(ws.body)).toMatchObject({ error: 'upgrade_required', field: 'Connection' });
     const h = await RawConnection.exchange(gw.url, `GET /health HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\n\r\n`);
@@ -125,7 +125,19 @@ describe('upgrade offers that are not WebSocket handshakes are ordinary requests
   it.runIf(hasCurl)('curl --http2: /health 200, a publish 202, and a stream forgotten when curl exits', async () => {
     const h = await curl(['-s', '--http2', '-o', '-', '-w', '\n%{http_code}', `${gw.url}/health`]);
     expect(h.out.trim().split('\n').pop()).toBe('200');
-    const p = await curl(['-s', '--http2', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Content-Type: application/json', '--data-binary', JSON.stringify(sampleEvent('cache')), `${gw.url}/api/events`]);
+    const p = await curl([
+      '-s',
+      '--http2',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '-H',
+      'Content-Type: application/json',
+      '--data-binary',
+      JSON.stringify(sampleEvent('cache')),
+      `${gw.url}/api/events`,
+    ]);
     expect(p.out).toBe('202');
     const s = await curl(['-s', '-N', '--http2', '--max-time', '1', '-o', '-', `${gw.url}/api/events/stream?replay=0`]);
     expect(s.out).toContain('retry:');

@@ -16,7 +16,12 @@ describe('eventgate flags', () => {
   });
 
   it('hand their values to the same validation as the variables', () => {
-    expect(loadConfig(flagEnv({ port: '9001', 'history-size': '77', demo: true, 'max-connections': '5' }))).toMatchObject({ port: 9001, historySize: 77, demo: true, maxConnections: 5 });
+    expect(loadConfig(flagEnv({ port: '9001', 'history-size': '77', demo: true, 'max-connections': '5' }))).toMatchObject({
+      port: 9001,
+      historySize: 77,
+      demo: true,
+      maxConnections: 5,
+    });
     expect(() => loadConfig(flagEnv({ 'overflow-policy': 'explode' }))).toThrow(/OVERFLOW_POLICY/);
   });
 });

@@ -51,8 +51,22 @@ async function start(cmd: string, args: string[], opts: { cwd?: string; url?: st
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${cmd} ${args.join(' ')} exited with ${child.exitCode}:\n${out}`);
-    if (url && (await fetch(`${url}/health`).then((r) => r.ok, () => false))) break;
-    if (url && (await fetch(`${url}/events/health`).then((r) => r.ok, () => false))) break;
+    if (
+      url &&
+      (await fetch(`${url}/health`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    )
+      break;
+    if (
+      url &&
+      (await fetch(`${url}/events/health`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    )
+      break;
     if (Date.now() > deadline) throw new Error(`${cmd} ${args.join(' ')} did not serve within 30 s:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -161,7 +175,10 @@ describe('the npm package', () => {
 
   it('loads ./eventgate.config.mjs: its custom type is accepted by POST /api/events, with its severity rule', async () => {
     const port = await freePort();
-    const { url, output } = await start(path.join(project, 'node_modules/.bin/eventgate'), ['--port', String(port), '--host', '127.0.0.1'], { cwd: path.join(project, 'team'), url: `http://127.0.0.1:${port}` });
+    const { url, output } = await start(path.join(project, 'node_modules/.bin/eventgate'), ['--port', String(port), '--host', '127.0.0.1'], {
+      cwd: path.join(project, 'team'),
+      url: `http://127.0.0.1:${port}`,
+    });
     expect(output()).toContain('config eventgate.config.mjs loaded: types deploy');
     const ok = await publish(url, { type: 'deploy', message: 'api 2.1 failed', metadata: { service: 'api', version: '2.1', ok: false } });
     expect(ok.status).toBe(202);
@@ -225,7 +242,16 @@ describe('the npm package', () => {
   });
 
   it('is imported and served on Deno with eventgate/deno', async () => {
-    const { url } = await start(path.join(BIN, 'deno'), ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--node-modules-dir=manual', '--cached-only', 'serve-deno.mjs']);
+    const { url } = await start(path.join(BIN, 'deno'), [
+      'run',
+      '--allow-net',
+      '--allow-env',
+      '--allow-read',
+      '--allow-sys',
+      '--node-modules-dir=manual',
+      '--cached-only',
+      'serve-deno.mjs',
+    ]);
     await deliversOneEvent(url, { ws: true, runtime: 'deno' });
   });
 

@@ -40,8 +40,13 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.record({
-      op: fc.constant('subscribe' as const), from: fc.constantFrom('none', 'held', 'expired', 'epoch', 'ahead' as const), pick: fc.nat(),
-      replay: fc.nat(10), filter: fc.nat(FILTERS.length - 1), policy: fc.constantFrom('disconnect', 'drop' as const), reads: fc.boolean(),
+      op: fc.constant('subscribe' as const),
+      from: fc.constantFrom('none', 'held', 'expired', 'epoch', 'ahead' as const),
+      pick: fc.nat(),
+      replay: fc.nat(10),
+      filter: fc.nat(FILTERS.length - 1),
+      policy: fc.constantFrom('disconnect', 'drop' as const),
+      reads: fc.boolean(),
     }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('filter' as const), sub: fc.nat(), filter: fc.nat(FILTERS.length - 1) }) },
@@ -82,7 +87,9 @@ function check(sub: Sub, published: Envelope[]): void {
   const controls = sub.got.filter((x): x is Control => typeof x === 'object' && 'control' in x);
   const matches = (e: Envelope) => compileFilter(sub.filterAt.get(e.offset) ?? sub.initial)(e.event);
   // The model's sequence: every matching event after the start point.
-  const dropped = controls.filter((c): c is Extract<Control, { control: 'dropped' }> => c.control === 'dropped').map((d) => [parseCursor(d.from)!.offset, parseCursor(d.to)!.offset, d.count] as const);
+  const dropped = controls
+    .filter((c): c is Extract<Control, { control: 'dropped' }> => c.control === 'dropped')
+    .map((d) => [parseCursor(d.from)!.offset, parseCursor(d.to)!.offset, d.count] as const);
   // Without a cursor the start is whatever came first: the first event received, or the first dropped.
   const start = sub.after ?? Math.min(events[0]?.offset ?? Infinity, ...dropped.map(([f]) => f)) - 1;
   const model = published.filter((e) => e.offset > start && matches(e));
@@ -111,7 +118,13 @@ function check(sub: Sub, published: Envelope[]): void {
     if ((overflowed || !wentLive) && i === events.length) break; // the rest went with the overflow, or the end came before the replay did
     throw new Error(`event ${e.offset} missing without a signal; got ${events.map((x) => x.offset).join(',')}; model ${model.map((x) => x.offset).join(',')}`);
   }
-  expect(i, `received events beyond the model: ${events.slice(i).map((x) => x.offset).join(',')}`).toBe(events.length);
+  expect(
+    i,
+    `received events beyond the model: ${events
+      .slice(i)
+      .map((x) => x.offset)
+      .join(',')}`,
+  ).toBe(events.length);
   dropped.forEach(([, , count], d) => expect(inDropped.get(d) ?? 0, 'dropped count').toBe(count));
   if (sub.after === undefined) {
     const ready = sub.got.findIndex((x) => typeof x === 'object' && 'control' in x && x.control === 'ready');
@@ -172,6 +185,9 @@ async function run(ops: Op[]): Promise<void> {
 
 describe('bus and replay (generated, against a reference model)', () => {
   it('delivers the model sequence to every subscriber, any gap or drop signalled', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), (ops) => run(ops)), params(300));
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), (ops) => run(ops)),
+      params(300),
+    );
   });
 });

@@ -23,7 +23,14 @@ describe('cursor (generated)', () => {
   });
 
   it('takes no other string for a cursor', () => {
-    const near = fc.tuple(fc.constantFrom('', ' ', '0', '00', '-', '\t', '\n', 'A', '+'), epoch, fc.constantFrom('-', '--', '_'), fc.stringMatching(/^[0-9]{1,17}$/), fc.constantFrom('', ' ', '\n', 'x', '0'))
+    const near = fc
+      .tuple(
+        fc.constantFrom('', ' ', '0', '00', '-', '\t', '\n', 'A', '+'),
+        epoch,
+        fc.constantFrom('-', '--', '_'),
+        fc.stringMatching(/^[0-9]{1,17}$/),
+        fc.constantFrom('', ' ', '\n', 'x', '0'),
+      )
       .map(([a, e, d, o, z]) => `${a}${e}${d}${o}${z}`);
     fc.assert(
       fc.property(fc.oneof(fc.string(), near), (s) => {

@@ -95,17 +95,25 @@ describe('filters (generated, against a reference model)', () => {
 
   it('give one key however a filter is spelled, and equal keys only to filters that take the same events', () => {
     const shuffled = (a: Ask) =>
-      fc.record({ t: fc.shuffledSubarray(a.types ?? [], { minLength: (a.types ?? []).length }), s: fc.shuffledSubarray(a.severity ?? [], { minLength: (a.severity ?? []).length }) })
+      fc
+        .record({
+          t: fc.shuffledSubarray(a.types ?? [], { minLength: (a.types ?? []).length }),
+          s: fc.shuffledSubarray(a.severity ?? [], { minLength: (a.severity ?? []).length }),
+        })
         .map(({ t, s }) => ({ ...a, ...(a.types ? { types: [...t, ...t.slice(0, 1)] } : {}), ...(a.severity ? { severity: s } : {}) }));
     const allEvents = fc.sample(event, { numRuns: 300, seed: 7 });
     fc.assert(
-      fc.property(ask.chain((a) => fc.tuple(fc.constant(a), shuffled(a))), ask, ([a, respelled], b) => {
-        fc.pre(Object.values({ ...a.meta, ...b.meta }).every((v) => /^[a-z0-9]+$/i.test(v)));
-        expect(filterKey(fromOp(respelled))).toBe(filterKey(fromOp(a)));
-        if (filterKey(fromOp(a)) === filterKey(fromOp(b))) {
-          for (const e of allEvents) expect(model(a, e)).toBe(model(b, e));
-        }
-      }),
+      fc.property(
+        ask.chain((a) => fc.tuple(fc.constant(a), shuffled(a))),
+        ask,
+        ([a, respelled], b) => {
+          fc.pre(Object.values({ ...a.meta, ...b.meta }).every((v) => /^[a-z0-9]+$/i.test(v)));
+          expect(filterKey(fromOp(respelled))).toBe(filterKey(fromOp(a)));
+          if (filterKey(fromOp(a)) === filterKey(fromOp(b))) {
+            for (const e of allEvents) expect(model(a, e)).toBe(model(b, e));
+          }
+        },
+      ),
       params(400),
     );
   });

@@ -3,7 +3,7 @@
  * a random one elsewhere. fast-check prints the seed and the shrunk
  * counterexample on failure; rerun with FC_SEED=<seed> to reproduce.
  */
-import fc from 'fast-check';
+import type fc from 'fast-check';
 
 const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : process.env.CI === 'true' ? 20261201 : undefined;
 

@@ -35,15 +35,31 @@ const event: fc.Arbitrary<SystemEvent> = fc.record({
 });
 const cursorOrNull = fc.option(fc.stringMatching(/^[a-z0-9]{1,8}-[0-9]{1,4}$/), { nil: null });
 const control: fc.Arbitrary<Control> = fc.oneof(
-  fc.record({ control: fc.constant('gap' as const), requested: text, reason: fc.constantFrom('expired', 'unknown_epoch', 'invalid', 'ahead' as const), resume_from: cursorOrNull, missed: fc.option(fc.nat(), { nil: null }), message: text }),
+  fc.record({
+    control: fc.constant('gap' as const),
+    requested: text,
+    reason: fc.constantFrom('expired', 'unknown_epoch', 'invalid', 'ahead' as const),
+    resume_from: cursorOrNull,
+    missed: fc.option(fc.nat(), { nil: null }),
+    message: text,
+  }),
   fc.record({ control: fc.constant('dropped' as const), count: fc.nat(), from: text, to: text, message: text }),
   fc.record({ control: fc.constant('overflow' as const), queued_events: fc.nat(), queued_bytes: fc.nat(), last_event_id: cursorOrNull, message: text }),
   fc.record({ control: fc.constant('shutdown' as const), retry_ms: fc.nat(100_000), message: text }),
-  fc.record({ control: fc.constant('ready' as const), filter: fc.constantFrom<Filter[]>({}, { types: ['cache'], meta: { 'a\r': 'x\n' } }), replayed: fc.nat(), head: cursorOrNull }),
+  fc.record({
+    control: fc.constant('ready' as const),
+    filter: fc.constantFrom<Filter[]>({}, { types: ['cache'], meta: { 'a\r': 'x\n' } }),
+    replayed: fc.nat(),
+    head: cursorOrNull,
+  }),
   fc.record({ control: fc.constant('ack' as const), op: text, filter: fc.constant<Filter>({ min_severity: 'warning' }) }),
   fc.record({ control: fc.constant('error' as const), error: text, field: text, message: text }),
 );
-const item = fc.oneof(event.map((e) => ({ e })), control.map((c) => ({ c })), fc.constant({ beat: true }));
+const item = fc.oneof(
+  event.map((e) => ({ e })),
+  control.map((c) => ({ c })),
+  fc.constant({ beat: true }),
+);
 
 /** What UTF-8 makes of a string: each lone surrogate becomes U+FFFD (String#toWellFormed, without needing lib es2024). */
 const wellFormed = (s: string) => new TextDecoder('utf-8', { ignoreBOM: true }).decode(new TextEncoder().encode(s));
@@ -63,7 +79,6 @@ function parse(bytes: Uint8Array, cuts: number[]): { messages: EventSourceMessag
   parser.feed(dec.decode(bytes.subarray(at)));
   return { messages, retry };
 }
-
 
 describe('SSE encoding (generated, through eventsource-parser)', () => {
   it('round-trips a stream of events, controls and heartbeats, however it is cut', () => {

@@ -47,9 +47,13 @@ describe('Python publisher (clients/python)', () => {
       return false;
     }
   });
-  it.runIf(withFastapi !== undefined || process.env.CI === 'true')('the README\'s FastAPI example publishes through the app and flushes on shutdown', async () => {
-    const { code, out } = await unittest(withFastapi ?? 'python3', 'test_readme_fastapi');
-    expect(out).toMatch(/^OK/m);
-    expect(code, out).toBe(0);
-  }, 60_000);
+  it.runIf(withFastapi !== undefined || process.env.CI === 'true')(
+    "the README's FastAPI example publishes through the app and flushes on shutdown",
+    async () => {
+      const { code, out } = await unittest(withFastapi ?? 'python3', 'test_readme_fastapi');
+      expect(out).toMatch(/^OK/m);
+      expect(code, out).toBe(0);
+    },
+    60_000,
+  );
 });

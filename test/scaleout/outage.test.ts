@@ -49,7 +49,10 @@ afterAll(async () => {
 async function publishTo(n: Node, k: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < k; i += 5) {
-    const res = await publish(n.url, Array.from({ length: Math.min(5, k - i) }, () => sampleEvent('cache')));
+    const res = await publish(
+      n.url,
+      Array.from({ length: Math.min(5, k - i) }, () => sampleEvent('cache')),
+    );
     expect(res.status).toBe(202);
     ids.push(...res.body.ids);
   }

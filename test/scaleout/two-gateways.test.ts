@@ -31,7 +31,10 @@ const offset = (id: string) => Number(id.split('-')[1]);
 const ws = (n: Node, q = '') => WsClient.open(`${n.url.replace('http', 'ws')}/ws/events${q}`);
 
 async function publishTo(n: Node, k: number, type = 'cache'): Promise<string[]> {
-  const res = await publish(n.url, Array.from({ length: k }, () => sampleEvent(type)));
+  const res = await publish(
+    n.url,
+    Array.from({ length: k }, () => sampleEvent(type)),
+  );
   expect(res.status).toBe(202);
   return res.body.ids;
 }

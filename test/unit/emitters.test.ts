@@ -9,7 +9,13 @@ const quiet = () => {};
 describe('typed emitters', () => {
   it('publish with a default message and an inferred severity, and return the id', async () => {
     const gw = createGateway({ logger: quiet });
-    const id = await gw.emit.queryRoute({ query_id: 'abc123', complexity_score: 8.5, selected_tier: 'Q4', estimated_latency_ms: 12000, routing_reason: 'Complex multi-part analysis' });
+    const id = await gw.emit.queryRoute({
+      query_id: 'abc123',
+      complexity_score: 8.5,
+      selected_tier: 'Q4',
+      estimated_latency_ms: 12000,
+      routing_reason: 'Complex multi-part analysis',
+    });
     expect(id).toMatch(/^[a-z0-9]+-1$/);
     const res = await gw.app.request('/api/events/stream?replay=1');
     const reader = res.body!.getReader();
@@ -51,7 +57,11 @@ describe('typed emitters', () => {
   it('an embedding application registers its own types, which publish and filter like the built-in ones', async () => {
     const registry = defaultRegistry().register('deploy', v.looseObject({ service: v.string(), version: v.string() }));
     const gw = createGateway({ registry, logger: quiet, config: { publishToken: 'embedder-token' } });
-    const ok = await gw.app.request('/api/events', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer embedder-token' }, body: JSON.stringify({ type: 'deploy', message: 'api v2', metadata: { service: 'api', version: '2' } }) });
+    const ok = await gw.app.request('/api/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer embedder-token' },
+      body: JSON.stringify({ type: 'deploy', message: 'api v2', metadata: { service: 'api', version: '2' } }),
+    });
     expect(ok.status).toBe(202);
     const filtered = await gw.app.request('/api/events/stream?types=deploy&replay=0');
     expect(filtered.status).toBe(200);

@@ -37,7 +37,10 @@ function model(peer: string | undefined, trusted: Set<string>, chains: { xff?: H
   return { address, loopback: address !== undefined && LOOPBACK.has(address) };
 }
 
-const hop = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...POOL).map((addr): Hop => ({ addr })) }, { weight: 1, arbitrary: fc.constantFrom(...JUNK).map((junk): Hop => ({ junk })) });
+const hop = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...POOL).map((addr): Hop => ({ addr })) },
+  { weight: 1, arbitrary: fc.constantFrom(...JUNK).map((junk): Hop => ({ junk })) },
+);
 const port = fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined });
 
 /** One hop as X-Forwarded-For writes it: `1.2.3.4`, `1.2.3.4:80`, `[::1]:80`, `::1`. */

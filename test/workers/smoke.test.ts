@@ -29,7 +29,10 @@ afterAll(async () => {
 const wsUrl = (q = '') => `${w.url.replace('http', 'ws')}/ws/events${q}`;
 
 async function publishIds(n: number, type = 'cache'): Promise<string[]> {
-  const res = await publish(w.url, Array.from({ length: n }, () => sampleEvent(type)));
+  const res = await publish(
+    w.url,
+    Array.from({ length: n }, () => sampleEvent(type)),
+  );
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   return res.body.ids;
 }

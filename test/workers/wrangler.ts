@@ -52,7 +52,22 @@ export async function startWrangler(vars: Record<string, string>, persistTo: str
   const config = await build();
   const port = await freePort();
   const inspector = await freePort();
-  const args = ['dev', '-c', config, '--no-bundle', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(inspector), '--persist-to', persistTo, '--log-level', 'warn'];
+  const args = [
+    'dev',
+    '-c',
+    config,
+    '--no-bundle',
+    '--port',
+    String(port),
+    '--ip',
+    '127.0.0.1',
+    '--inspector-port',
+    String(inspector),
+    '--persist-to',
+    persistTo,
+    '--log-level',
+    'warn',
+  ];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   let out = '';
   const child = spawn(WRANGLER, args, {
@@ -87,7 +102,9 @@ export async function startWrangler(vars: Record<string, string>, persistTo: str
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${out}`);
-    const ok = await fetch(`${url}/health`).then((r) => r.ok || (o.anyAnswer === true && r.status !== 502 && r.status !== 503)).catch(() => false);
+    const ok = await fetch(`${url}/health`)
+      .then((r) => r.ok || (o.anyAnswer === true && r.status !== 502 && r.status !== 503))
+      .catch(() => false);
     if (ok) break;
     if (Date.now() > deadline) {
       await stop();

@@ -51,7 +51,8 @@ export function parseOnceReply(raw: unknown): Exclude<OnceResult<never>, { kind:
   if (!Array.isArray(raw) || (raw[0] !== 'repeat' && raw[0] !== 'conflict')) return undefined;
   if (raw[0] === 'conflict') return { kind: 'conflict' };
   const epoch = String(raw[1]);
-  const first = Number(raw[2]), last = Number(raw[3]);
+  const first = Number(raw[2]),
+    last = Number(raw[3]);
   if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last) || last < first) throw new Error('eventgate: malformed idempotency record in Redis');
   const ids: string[] = [];
   for (let o = first; o <= last; o++) ids.push(formatCursor(epoch, o));

@@ -27,11 +27,19 @@ export function originGuard(deps: OriginGuardDeps): MiddlewareHandler<GuardEnv> 
   return async (c, next) => {
     const host = c.req.header('host');
     if (!deps.site.hostAllowed(host, judgeClient(c.req.raw.headers, deps.peers.remoteAddress(c), deps.peers.trustProxy).proxied)) {
-      return jsonError(c, 403, { error: 'host_not_allowed', field: 'Host', message: `this gateway listens on loopback only and does not answer for host ${host}; set PUBLIC_URL to the name it is reached by` });
+      return jsonError(c, 403, {
+        error: 'host_not_allowed',
+        field: 'Host',
+        message: `this gateway listens on loopback only and does not answer for host ${host}; set PUBLIC_URL to the name it is reached by`,
+      });
     }
     const o = c.req.header('origin');
     if (!deps.site.originAllowed(o, deps.allowedOrigins)) {
-      return jsonError(c, 403, { error: 'origin_not_allowed', field: 'Origin', message: `origin ${o === '' ? '(empty)' : o} is not the gateway's own (PUBLIC_URL) nor in ALLOWED_ORIGINS` });
+      return jsonError(c, 403, {
+        error: 'origin_not_allowed',
+        field: 'Origin',
+        message: `origin ${o === '' ? '(empty)' : o} is not the gateway's own (PUBLIC_URL) nor in ALLOWED_ORIGINS`,
+      });
     }
     const cors: Record<string, string> = o ? { 'Access-Control-Allow-Origin': o, Vary: 'Origin' } : {};
     c.set('cors', cors);
@@ -66,7 +74,12 @@ export function subscriptionGuard(deps: SubscriptionGuardDeps): MiddlewareHandle
   return async (c: Context<GuardEnv>, next) => {
     if (deps.draining()) return jsonError(c, 503, { error: 'shutting_down', message: 'the gateway is shutting down; connect to another instance' }, { 'Retry-After': '5' });
     if (deps.subscriberCount() >= deps.maxSubscribers) {
-      return jsonError(c, 503, { error: 'too_many_subscribers', message: `this gateway serves at most MAX_SUBSCRIBERS (${deps.maxSubscribers}) subscribers` }, { 'Retry-After': '5' });
+      return jsonError(
+        c,
+        503,
+        { error: 'too_many_subscribers', message: `this gateway serves at most MAX_SUBSCRIBERS (${deps.maxSubscribers}) subscribers` },
+        { 'Retry-After': '5' },
+      );
     }
     const parsed = parseSubscription(queryRecord(new URL(c.req.url)), deps.knownTypes(), { policy: deps.overflowPolicy, replayMax: deps.replayMax });
     if ('error' in parsed) return jsonError(c, 400, { error: 'bad_subscription', field: parsed.error.field, message: `${parsed.error.field}: ${parsed.error.message}` });

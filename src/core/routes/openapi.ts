@@ -45,7 +45,14 @@ const FILTER_PARAMETERS = [
   { name: 'last_event_id', in: 'query', description: 'resume after this cursor', schema: { type: 'string' } },
   { name: 'replay', in: 'query', description: 'without a cursor, replay the N most recent matching events first', schema: { type: 'integer', minimum: 0 } },
   { name: 'on_overflow', in: 'query', description: 'what happens when this subscriber falls behind', schema: { enum: ['disconnect', 'drop'] } },
-  { name: 'meta', in: 'query', style: 'deepObject', explode: true, description: 'exact match on metadata fields: meta.<field>=<value>', schema: { type: 'object', additionalProperties: { type: 'string' } } },
+  {
+    name: 'meta',
+    in: 'query',
+    style: 'deepObject',
+    explode: true,
+    description: 'exact match on metadata fields: meta.<field>=<value>',
+    schema: { type: 'object', additionalProperties: { type: 'string' } },
+  },
 ];
 
 /** The OpenAPI 3.1 document for the types registered now. */
@@ -104,7 +111,10 @@ export function openApiDocument(deps: OpenApiDeps): Json {
           security: [{}, { bearer: [] }],
           requestBody: { required: true, content: json({ oneOf: [ref('NewEvent'), { type: 'array', minItems: 1, maxItems: deps.maxBatch, items: ref('NewEvent') }] }) },
           responses: {
-            '202': { description: 'published; ids in the order of the events', content: json({ type: 'object', required: ['ids'], properties: { ids: { type: 'array', items: { type: 'string' } } } }) },
+            '202': {
+              description: 'published; ids in the order of the events',
+              content: json({ type: 'object', required: ['ids'], properties: { ids: { type: 'array', items: { type: 'string' } } } }),
+            },
             '400': refusal('the body is not JSON'),
             '401': refusal('PUBLISH_TOKEN is set and the bearer token is missing or wrong'),
             '403': refusal('no token is configured and the client is not on loopback'),
@@ -118,9 +128,15 @@ export function openApiDocument(deps: OpenApiDeps): Json {
       '/api/events/stream': {
         get: {
           summary: 'subscribe over Server-Sent Events',
-          parameters: [...FILTER_PARAMETERS, { name: 'Last-Event-ID', in: 'header', description: 'resume after this cursor (EventSource sends it on reconnect)', schema: { type: 'string' } }],
+          parameters: [
+            ...FILTER_PARAMETERS,
+            { name: 'Last-Event-ID', in: 'header', description: 'resume after this cursor (EventSource sends it on reconnect)', schema: { type: 'string' } },
+          ],
           responses: {
-            '200': { description: 'the stream: `id:` + `data:` per event (schema Event), named control events (gap, ready, dropped, overflow, shutdown)', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+            '200': {
+              description: 'the stream: `id:` + `data:` per event (schema Event), named control events (gap, ready, dropped, overflow, shutdown)',
+              content: { 'text/event-stream': { schema: { type: 'string' } } },
+            },
             '400': refusal('a bad subscription parameter'),
             '403': refusal('a browser origin that is not allowed'),
             '503': refusal('draining, or at MAX_SUBSCRIBERS'),
@@ -131,7 +147,12 @@ export function openApiDocument(deps: OpenApiDeps): Json {
         get: {
           summary: 'subscribe over WebSocket: one JSON text message per event (schema Event) or control message',
           parameters: FILTER_PARAMETERS,
-          responses: { '101': { description: 'switching to WebSocket' }, '400': refusal('a bad subscription parameter'), '403': refusal('a browser origin that is not allowed'), '426': refusal('not a WebSocket upgrade') },
+          responses: {
+            '101': { description: 'switching to WebSocket' },
+            '400': refusal('a bad subscription parameter'),
+            '403': refusal('a browser origin that is not allowed'),
+            '426': refusal('not a WebSocket upgrade'),
+          },
         },
       },
       '/api/events/stats': {

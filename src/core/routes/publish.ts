@@ -82,7 +82,11 @@ export function publishHandler(deps: PublishDeps) {
     try {
       text = decoder.decode(bytes);
     } catch {
-      return jsonError(c, 400, { error: 'invalid_utf8', field: 'body', message: 'body is not valid UTF-8 (an overlong form, an encoded surrogate, a code point past U+10FFFF or a cut-off sequence); nothing was published' });
+      return jsonError(c, 400, {
+        error: 'invalid_utf8',
+        field: 'body',
+        message: 'body is not valid UTF-8 (an overlong form, an encoded surrogate, a code point past U+10FFFF or a cut-off sequence); nothing was published',
+      });
     }
     let body: unknown;
     try {
@@ -96,9 +100,19 @@ export function publishHandler(deps: PublishDeps) {
     const result = validateBody(body, deps.registry);
     if (!result.ok) {
       deps.rejected('validation_failed', Array.isArray(body) ? body.length : 1);
-      return jsonError(c, 422, { error: 'validation_failed', message: `${result.problems.length} problem(s) in the published events; nothing was published`, problems: result.problems });
+      return jsonError(c, 422, {
+        error: 'validation_failed',
+        message: `${result.problems.length} problem(s) in the published events; nothing was published`,
+        problems: result.problems,
+      });
     }
-    const refused = admitPublish(deps.auth, who, c, result.events.map((e) => e.type), Array.isArray(body));
+    const refused = admitPublish(
+      deps.auth,
+      who,
+      c,
+      result.events.map((e) => e.type),
+      Array.isArray(body),
+    );
     if (refused) {
       deps.rejected(refused.status === 429 ? 'rate_limited' : 'forbidden', result.events.length);
       return refused;
@@ -107,7 +121,11 @@ export function publishHandler(deps: PublishDeps) {
       if (!idem.key) return c.json({ ids: (await deps.publish(result.events)).map((e) => e.event.id) }, 202);
       const r = await deps.publishOnce(result.events, { key: idem.key, fingerprint: await bodyFingerprint(bytes), ttlMs: config.idempotencyTtlMs });
       if (r.kind === 'conflict') {
-        return jsonError(c, 422, { error: 'idempotency_key_reused', field: 'Idempotency-Key', message: 'this Idempotency-Key came with another body within IDEMPOTENCY_TTL_MS; nothing was published (use a new key for a new batch)' });
+        return jsonError(c, 422, {
+          error: 'idempotency_key_reused',
+          field: 'Idempotency-Key',
+          message: 'this Idempotency-Key came with another body within IDEMPOTENCY_TTL_MS; nothing was published (use a new key for a new batch)',
+        });
       }
       // A repeat stores nothing and answers what the first request was answered.
       if (r.kind === 'repeat') return c.json({ ids: r.ids }, 202, { 'Idempotent-Replayed': 'true' });

@@ -5,7 +5,4 @@
 import { runGateway } from '../run.ts';
 import { startBunServer } from './server.ts';
 
-await runGateway(
-  { label: 'Bun', env: process.env, args: process.argv, exit: (code) => process.exit(code), onSignal: (s, h) => void process.on(s, h) },
-  startBunServer,
-);
+await runGateway({ label: 'Bun', env: process.env, args: process.argv, exit: (code) => process.exit(code), onSignal: (s, h) => void process.on(s, h) }, startBunServer);

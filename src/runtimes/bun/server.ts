@@ -38,7 +38,10 @@ export async function serve(gateway: Gateway, options: ServeOptions = {}): Promi
   // MAX_CONNECTIONS, as near as Bun tells: it counts requests in flight (open streams too) and WebSockets, not idle keep-alive connections.
   const overCap = (srv: BunServer) =>
     o.maxConnections > 0 && srv.pendingRequests + srv.pendingWebSockets > o.maxConnections
-      ? Response.json({ error: 'too_many_connections', message: 'this gateway serves at most MAX_CONNECTIONS connections; try again later' }, { status: 503, headers: { Connection: 'close' } })
+      ? Response.json(
+          { error: 'too_many_connections', message: 'this gateway serves at most MAX_CONNECTIONS connections; try again later' },
+          { status: 503, headers: { Connection: 'close' } },
+        )
       : undefined;
   const hostname = o.hostname;
   const server = Bun.serve({

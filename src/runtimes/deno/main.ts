@@ -13,7 +13,4 @@ interface DenoProcess {
 }
 const Deno = (globalThis as unknown as { Deno: DenoProcess }).Deno;
 
-await runGateway(
-  { label: 'Deno', env: Deno.env.toObject(), args: Deno.args, exit: (code) => Deno.exit(code), onSignal: (s, h) => Deno.addSignalListener(s, h) },
-  startDenoServer,
-);
+await runGateway({ label: 'Deno', env: Deno.env.toObject(), args: Deno.args, exit: (code) => Deno.exit(code), onSignal: (s, h) => Deno.addSignalListener(s, h) }, startDenoServer);

@@ -12,7 +12,10 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 function tokens(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 /** A WebSocket opening handshake (RFC 6455 §4.1) for `path`: GET, `Upgrade: websocket`, `Connection: upgrade`. */
@@ -36,7 +39,9 @@ function headWithoutOffer(req: IncomingMessage): Buffer {
     const lower = name.toLowerCase();
     if (OFFER_HEADERS.has(lower)) continue;
     if (lower === 'connection') {
-      const kept = raw[i + 1]!.split(',').map((t) => t.trim()).filter((t) => t && !OFFER_HEADERS.has(t.toLowerCase()));
+      const kept = raw[i + 1]!.split(',')
+        .map((t) => t.trim())
+        .filter((t) => t && !OFFER_HEADERS.has(t.toLowerCase()));
       if (kept.length) lines.push(`${name}: ${kept.join(', ')}`);
       continue;
     }

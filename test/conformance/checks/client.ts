@@ -67,7 +67,12 @@ export function sample(type: string, run: string, extra: Record<string, unknown>
 export async function publishMany(t: Target, run: string, count: number, type = 'cache', batch = 5, extra: Record<string, unknown> = {}): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i += batch) {
-    ids.push(...(await publishOk(t, Array.from({ length: Math.min(batch, count - i) }, () => sample(type, run, extra)))));
+    ids.push(
+      ...(await publishOk(
+        t,
+        Array.from({ length: Math.min(batch, count - i) }, () => sample(type, run, extra)),
+      )),
+    );
   }
   return ids;
 }

@@ -45,7 +45,10 @@ export function hostileChecks(t: () => Target, limits: Limits): void {
 
     itNeeds(limits, 'h2c_offer_body', 'publishes over an h2c upgrade offer: 202', async () => {
       const body = JSON.stringify(sample('cache', runMarker()));
-      const r = await RawConnection.exchange(t().url, h2cOffer('POST', '/api/events', host(), ['Content-Type: application/json', auth(), `Content-Length: ${Buffer.byteLength(body)}`]) + body);
+      const r = await RawConnection.exchange(
+        t().url,
+        h2cOffer('POST', '/api/events', host(), ['Content-Type: application/json', auth(), `Content-Length: ${Buffer.byteLength(body)}`]) + body,
+      );
       expect(r.status, r.body).toBe(202);
       r.conn.destroy();
     });
@@ -130,28 +133,34 @@ export function hostileChecks(t: () => Target, limits: Limits): void {
       c.destroy();
     });
 
-    itNeeds(limits, 'readable_413_on_close', 'answers an oversized chunked body sent with `Connection: close` with a 413 the client can read', async () => {
-      const c = await RawConnection.open(t().url);
-      c.send(`POST /api/events HTTP/1.1\r\nHost: ${host()}\r\nContent-Type: application/json\r\n${auth()}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`);
-      const piece = Buffer.alloc(65536, 0x61);
-      let sent = 0;
-      await new Promise<void>((resolve) => {
-        const pump = () => {
-          // Encoded as sent: a client no faster than the server, still sending when the answer comes.
-          while (sent < 3_000_000 && c.socket.writable) {
-            sent += piece.length;
-            if (!c.socket.write(`${piece.length.toString(16)}\r\n${piece.toString('latin1')}\r\n`)) return void c.socket.once('drain', pump);
-          }
-          if (c.socket.writable) c.socket.write('0\r\n\r\n');
-          resolve();
-        };
-        c.socket.once('close', () => resolve());
-        pump();
-      });
-      await c.until(() => c.closed || c.received.includes('payload_too_large'), 15_000, 'the 413').catch(() => {});
-      expect(c.received.toString('latin1').split('\r\n')[0], `connection error: ${c.error}`).toBe('HTTP/1.1 413 Payload Too Large');
-      c.destroy();
-    }, 30_000);
+    itNeeds(
+      limits,
+      'readable_413_on_close',
+      'answers an oversized chunked body sent with `Connection: close` with a 413 the client can read',
+      async () => {
+        const c = await RawConnection.open(t().url);
+        c.send(`POST /api/events HTTP/1.1\r\nHost: ${host()}\r\nContent-Type: application/json\r\n${auth()}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`);
+        const piece = Buffer.alloc(65536, 0x61);
+        let sent = 0;
+        await new Promise<void>((resolve) => {
+          const pump = () => {
+            // Encoded as sent: a client no faster than the server, still sending when the answer comes.
+            while (sent < 3_000_000 && c.socket.writable) {
+              sent += piece.length;
+              if (!c.socket.write(`${piece.length.toString(16)}\r\n${piece.toString('latin1')}\r\n`)) return void c.socket.once('drain', pump);
+            }
+            if (c.socket.writable) c.socket.write('0\r\n\r\n');
+            resolve();
+          };
+          c.socket.once('close', () => resolve());
+          pump();
+        });
+        await c.until(() => c.closed || c.received.includes('payload_too_large'), 15_000, 'the 413').catch(() => {});
+        expect(c.received.toString('latin1').split('\r\n')[0], `connection error: ${c.error}`).toBe('HTTP/1.1 413 Payload Too Large');
+        c.destroy();
+      },
+      30_000,
+    );
 
     itNeeds(limits, 'headers_timeout', 'answers trickled headers with 408 once HEADERS_TIMEOUT_MS has passed', async () => {
       const r = await trickle(t(), `GET /health HTTP/1.1\r\nHost: ${host()}\r\nX-Slow: `, 'a', HEADERS_TIMEOUT_MS * 4);
@@ -159,18 +168,29 @@ export function hostileChecks(t: () => Target, limits: Limits): void {
       expect(r.ms).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS);
     });
 
-    itNeeds(limits, 'body_timeout', 'answers a trickled body with 408 once BODY_TIMEOUT_MS has passed, while an open stream goes on', async () => {
-      const run = runMarker();
-      const s = await RawConnection.open(t().url);
-      s.send(`GET /api/events/stream?replay=0&meta.run=${run} HTTP/1.1\r\nHost: ${host()}\r\n\r\n`);
-      expect((await s.streamHead()).status).toBe(200);
-      const r = await trickle(t(), `POST /api/events HTTP/1.1\r\nHost: ${host()}\r\nContent-Type: application/json\r\n${auth()}\r\nContent-Length: 500\r\n\r\n`, ' ', BODY_TIMEOUT_MS * 3);
-      expect(r.status).toBe('HTTP/1.1 408 Request Timeout');
-      expect(r.ms).toBeGreaterThanOrEqual(BODY_TIMEOUT_MS);
-      await publishOk(t(), sample('cache', run));
-      await s.until(() => s.received.includes(run), 10_000, 'the event on the stream');
-      expect(s.closed).toBe(false);
-      s.destroy();
-    }, 30_000);
+    itNeeds(
+      limits,
+      'body_timeout',
+      'answers a trickled body with 408 once BODY_TIMEOUT_MS has passed, while an open stream goes on',
+      async () => {
+        const run = runMarker();
+        const s = await RawConnection.open(t().url);
+        s.send(`GET /api/events/stream?replay=0&meta.run=${run} HTTP/1.1\r\nHost: ${host()}\r\n\r\n`);
+        expect((await s.streamHead()).status).toBe(200);
+        const r = await trickle(
+          t(),
+          `POST /api/events HTTP/1.1\r\nHost: ${host()}\r\nContent-Type: application/json\r\n${auth()}\r\nContent-Length: 500\r\n\r\n`,
+          ' ',
+          BODY_TIMEOUT_MS * 3,
+        );
+        expect(r.status).toBe('HTTP/1.1 408 Request Timeout');
+        expect(r.ms).toBeGreaterThanOrEqual(BODY_TIMEOUT_MS);
+        await publishOk(t(), sample('cache', run));
+        await s.until(() => s.received.includes(run), 10_000, 'the event on the stream');
+        expect(s.closed).toBe(false);
+        s.destroy();
+      },
+      30_000,
+    );
   });
 }

@@ -61,7 +61,14 @@ export function operationChecks(t: () => Target, limits: Limits): void {
       expect(s.totals.delivered).toBeGreaterThanOrEqual(before.totals.delivered + 4);
       const subs = mine(s, run);
       expect(subs).toHaveLength(2);
-      expect(subs.find((x: any) => x.transport === 'sse')).toMatchObject({ filter: { types: ['error'], meta: { run } }, on_overflow: 'disconnect', queued_events: 0, queued_bytes: 0, delivered: 1, dropped: 0 });
+      expect(subs.find((x: any) => x.transport === 'sse')).toMatchObject({
+        filter: { types: ['error'], meta: { run } },
+        on_overflow: 'disconnect',
+        queued_events: 0,
+        queued_bytes: 0,
+        delivered: 1,
+        dropped: 0,
+      });
       expect(subs.find((x: any) => x.transport === 'ws')).toMatchObject({ delivered: 3, dropped: 0 });
       const badLimit = await fetch(`${t().url}/api/events/stats?limit=lots`);
       expect(badLimit.status).toBe(400);
@@ -91,7 +98,10 @@ export function operationChecks(t: () => Target, limits: Limits): void {
         expect(r.headers.get('access-control-allow-origin')).toBe(origin);
         r.close();
       }
-      const pre = await fetch(`${t().url}/api/events/stream`, { method: 'OPTIONS', headers: { origin: 'https://dash.example.com', 'access-control-request-headers': 'last-event-id' } });
+      const pre = await fetch(`${t().url}/api/events/stream`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://dash.example.com', 'access-control-request-headers': 'last-event-id' },
+      });
       expect(pre.status).toBe(204);
       expect(pre.headers.get('access-control-allow-headers')).toMatch(/Last-Event-ID/);
     });
@@ -109,23 +119,29 @@ export function operationChecks(t: () => Target, limits: Limits): void {
 /** Last of all: the process drains on SIGTERM (SSE `shutdown` event with a retry, WS 1001) and exits 0. */
 export function shutdownChecks(t: () => Target, limits: Limits): void {
   describe('shutdown', () => {
-    itNeeds(limits, ['sigterm_drain', 'ws'], 'drains on SIGTERM: SSE clients get a shutdown event with a jittered retry, WS clients 1001, and the process exits 0', async () => {
-      const r = await sse(t(), 'replay=0&meta.run=shutdown');
-      const c = await ws(t(), 'replay=0&meta.run=shutdown');
-      await sseReady(r);
-      await c.ready();
-      const exited = t().terminate!();
-      await r.until((x) => x.closed, 15_000, 'end of stream');
-      const shutdown = r.messages.find((m) => m.event === 'shutdown');
-      expect(shutdown).toBeDefined();
-      const retry = Number(CONFORMANCE_ENV.SSE_RETRY_MS);
-      expect(shutdown!.retry).toBeGreaterThanOrEqual(retry);
-      expect(shutdown!.retry).toBeLessThan(retry + Number(CONFORMANCE_ENV.SHUTDOWN_RETRY_JITTER_MS));
-      expect(JSON.parse(shutdown!.data).retry_ms).toBe(shutdown!.retry);
-      await c.until((x) => x.closeCode !== undefined, 15_000, 'close');
-      expect(c.closeCode).toBe(1001);
-      expect(await exited).toBe(0);
-      expect(t().output?.() ?? '').toMatch(/SIGTERM: draining/);
-    }, 30_000);
+    itNeeds(
+      limits,
+      ['sigterm_drain', 'ws'],
+      'drains on SIGTERM: SSE clients get a shutdown event with a jittered retry, WS clients 1001, and the process exits 0',
+      async () => {
+        const r = await sse(t(), 'replay=0&meta.run=shutdown');
+        const c = await ws(t(), 'replay=0&meta.run=shutdown');
+        await sseReady(r);
+        await c.ready();
+        const exited = t().terminate!();
+        await r.until((x) => x.closed, 15_000, 'end of stream');
+        const shutdown = r.messages.find((m) => m.event === 'shutdown');
+        expect(shutdown).toBeDefined();
+        const retry = Number(CONFORMANCE_ENV.SSE_RETRY_MS);
+        expect(shutdown!.retry).toBeGreaterThanOrEqual(retry);
+        expect(shutdown!.retry).toBeLessThan(retry + Number(CONFORMANCE_ENV.SHUTDOWN_RETRY_JITTER_MS));
+        expect(JSON.parse(shutdown!.data).retry_ms).toBe(shutdown!.retry);
+        await c.until((x) => x.closeCode !== undefined, 15_000, 'close');
+        expect(c.closeCode).toBe(1001);
+        expect(await exited).toBe(0);
+        expect(t().output?.() ?? '').toMatch(/SIGTERM: draining/);
+      },
+      30_000,
+    );
   });
 }

@@ -58,8 +58,14 @@ export function pageChecks(t: () => Target): void {
       }
       const paths = [...loaded.keys()];
       // The page's own modules and the browser client it imports.
-      expect(paths.some((p) => p.startsWith('/assets/') && p.endsWith('.js')), paths.join(' ')).toBe(true);
-      expect(paths.some((p) => p.startsWith('/client/') && p.endsWith('.js')), paths.join(' ')).toBe(true);
+      expect(
+        paths.some((p) => p.startsWith('/assets/') && p.endsWith('.js')),
+        paths.join(' '),
+      ).toBe(true);
+      expect(
+        paths.some((p) => p.startsWith('/client/') && p.endsWith('.js')),
+        paths.join(' '),
+      ).toBe(true);
     });
   });
 }

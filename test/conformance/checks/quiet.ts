@@ -13,22 +13,28 @@ export const QUIET_MS = 12_000;
 
 export function quietChecks(t: () => Target, limits: Limits): void {
   describe('quiet connections', () => {
-    itNeeds(limits, 'ws', `an SSE stream and a WebSocket quiet for ${QUIET_MS / 1000} s stay open and still deliver`, async () => {
-      const run = runMarker();
-      const r = await sse(t(), `replay=0&meta.run=${run}`);
-      const c = await ws(t(), `replay=0&meta.run=${run}`);
-      await sseReady(r);
-      await c.ready();
-      await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
-      expect(r.closed).toBe(false);
-      expect(c.closeCode).toBeUndefined();
-      const [id] = await publishOk(t(), sample('cache', run));
-      await r.until((x) => x.events.length === 1);
-      await c.until((x) => x.events.length === 1);
-      expect(r.events[0].id).toBe(id);
-      expect(c.events[0].id).toBe(id);
-      r.close();
-      c.close();
-    }, QUIET_MS + 20_000);
+    itNeeds(
+      limits,
+      'ws',
+      `an SSE stream and a WebSocket quiet for ${QUIET_MS / 1000} s stay open and still deliver`,
+      async () => {
+        const run = runMarker();
+        const r = await sse(t(), `replay=0&meta.run=${run}`);
+        const c = await ws(t(), `replay=0&meta.run=${run}`);
+        await sseReady(r);
+        await c.ready();
+        await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
+        expect(r.closed).toBe(false);
+        expect(c.closeCode).toBeUndefined();
+        const [id] = await publishOk(t(), sample('cache', run));
+        await r.until((x) => x.events.length === 1);
+        await c.until((x) => x.events.length === 1);
+        expect(r.events[0].id).toBe(id);
+        expect(c.events[0].id).toBe(id);
+        r.close();
+        c.close();
+      },
+      QUIET_MS + 20_000,
+    );
   });
 }

@@ -18,10 +18,7 @@ export function resumeChecks(t: () => Target, limits: Limits): void {
         const first = await publishMany(t(), run, 20);
         const cursor = first[9]!;
         const during = publishMany(t(), run, 25); // publishing goes on while the subscriber replays
-        const r =
-          how === 'Last-Event-ID header'
-            ? await sse(t(), `meta.run=${run}`, { 'last-event-id': cursor })
-            : await sse(t(), `meta.run=${run}&last_event_id=${cursor}`);
+        const r = how === 'Last-Event-ID header' ? await sse(t(), `meta.run=${run}`, { 'last-event-id': cursor }) : await sse(t(), `meta.run=${run}&last_event_id=${cursor}`);
         const expected = [...first.slice(10), ...(await during)];
         expect(expected.length).toBeLessThan(HISTORY_SIZE);
         await r.until((x) => x.events.length >= expected.length, 15_000, 'all events');
@@ -112,23 +109,28 @@ export function resumeChecks(t: () => Target, limits: Limits): void {
         a.close();
       });
 
-      itNeeds(limits, transport === 'ws' ? 'ws' : [], `${transport}: says first when the cursor is older than the history held, how many were missed and where replay starts`, async () => {
-        const run = runMarker();
-        const [old] = await publishMany(t(), run, 1);
-        const later = await publishMany(t(), run, HISTORY_SIZE + 10, 'cache', 10); // outruns HISTORY_SIZE
-        const s = await Sub.open(t(), transport, `meta.run=${run}`, old);
-        await s.ready();
-        const gap = s.controls('gap');
-        expect(gap).toHaveLength(1);
-        expect(s.messages[0]).toMatchObject({ control: 'gap', requested: old, reason: 'expired' });
-        const from = offset(gap[0].resume_from);
-        expect(gap[0].missed).toBe(from - offset(old!) - 1);
-        expect(gap[0].missed).toBeGreaterThanOrEqual(10);
-        const expected = later.filter((id) => offset(id) >= from);
-        expect(expected.length).toBeGreaterThan(0);
-        expect(s.events.map((e) => e.id)).toEqual(expected);
-        s.close();
-      });
+      itNeeds(
+        limits,
+        transport === 'ws' ? 'ws' : [],
+        `${transport}: says first when the cursor is older than the history held, how many were missed and where replay starts`,
+        async () => {
+          const run = runMarker();
+          const [old] = await publishMany(t(), run, 1);
+          const later = await publishMany(t(), run, HISTORY_SIZE + 10, 'cache', 10); // outruns HISTORY_SIZE
+          const s = await Sub.open(t(), transport, `meta.run=${run}`, old);
+          await s.ready();
+          const gap = s.controls('gap');
+          expect(gap).toHaveLength(1);
+          expect(s.messages[0]).toMatchObject({ control: 'gap', requested: old, reason: 'expired' });
+          const from = offset(gap[0].resume_from);
+          expect(gap[0].missed).toBe(from - offset(old!) - 1);
+          expect(gap[0].missed).toBeGreaterThanOrEqual(10);
+          const expected = later.filter((id) => offset(id) >= from);
+          expect(expected.length).toBeGreaterThan(0);
+          expect(s.events.map((e) => e.id)).toEqual(expected);
+          s.close();
+        },
+      );
     }
   });
 }

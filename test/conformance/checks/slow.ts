@@ -20,7 +20,12 @@ const SLOW = 180_000;
 async function flood(t: Target, run: string, done: () => Promise<boolean>): Promise<string[]> {
   const ids: string[] = [];
   for (let bytes = 0, i = 0; bytes < FLOOD_LIMIT_BYTES; i++) {
-    ids.push(...(await publishOk(t, Array.from({ length: BATCH }, () => sample('cache', run, { pad: PAD })))));
+    ids.push(
+      ...(await publishOk(
+        t,
+        Array.from({ length: BATCH }, () => sample('cache', run, { pad: PAD })),
+      )),
+    );
     bytes += BATCH * PAD.length;
     if (i % 4 === 3 && (await done())) return ids;
   }
@@ -55,92 +60,120 @@ const lastEventId = (r: { messages: { event: string; id?: string }[] }) => r.mes
 
 export function slowConsumerChecks(t: () => Target, limits: Limits): void {
   describe('slow consumers', () => {
-    itNeeds(limits, ['sse_backpressure', 'ws'], 'a stalled SSE subscriber is ended with an overflow signal and counted; readers on both transports get everything', async () => {
-      const run = runMarker();
-      const q = `replay=0&meta.run=${run}`;
-      const before = await stats(t());
-      const stalled = await StalledClient.open(t().url, `/api/events/stream?${q}`);
-      const reader = await sse(t(), q);
-      const wsReader = await ws(t(), q);
-      await sseReady(reader);
-      await wsReader.ready();
-      const ids = await flood(t(), run, async () => (await stats(t())).totals.slow_disconnects > before.totals.slow_disconnects);
-      await reader.until((r) => lastEventId(r) === ids.at(-1), 60_000, 'every event over SSE');
-      await wsReader.until((c) => c.messages.at(-1)?.id === ids.at(-1), 60_000, 'every event over WS');
-      expect(reader.messages.filter((m) => m.event === 'message').map((m) => m.id)).toEqual(ids);
-      expect(wsReader.events.map((e) => e.id)).toEqual(ids);
-      const after = await stats(t());
-      expect(after.totals.slow_disconnects).toBe(before.totals.slow_disconnects + 1);
-      expect(after.totals.overflow_discarded).toBeGreaterThan(before.totals.overflow_discarded);
-      // The stalled one is gone from the list; the two readers are there.
-      expect(mine(after, run).map((x: any) => x.transport).sort()).toEqual(['sse', 'ws']);
-      // When it reads again it finds the overflow event, naming where to resume.
-      stalled.drain();
-      await expect.poll(() => /event: overflow\ndata: .*\n/.test(bodyOf(stalled.received).body), { timeout: 30_000 }).toBe(true);
-      const overflow = JSON.parse(/event: overflow\ndata: (.*)\n/.exec(bodyOf(stalled.received).body)![1]!);
-      expect(overflow).toMatchObject({ queued_events: expect.any(Number), message: expect.any(String) });
-      if (overflow.last_event_id !== null) expect(ids).toContain(overflow.last_event_id);
-      // Then its response ends (the last chunk of a chunked body, or the connection closes).
-      await expect.poll(() => stalled.closed || bodyOf(stalled.received).ended, { timeout: 30_000 }).toBe(true);
-      reader.close();
-      wsReader.close();
-      stalled.destroy();
-    }, SLOW);
+    itNeeds(
+      limits,
+      ['sse_backpressure', 'ws'],
+      'a stalled SSE subscriber is ended with an overflow signal and counted; readers on both transports get everything',
+      async () => {
+        const run = runMarker();
+        const q = `replay=0&meta.run=${run}`;
+        const before = await stats(t());
+        const stalled = await StalledClient.open(t().url, `/api/events/stream?${q}`);
+        const reader = await sse(t(), q);
+        const wsReader = await ws(t(), q);
+        await sseReady(reader);
+        await wsReader.ready();
+        const ids = await flood(t(), run, async () => (await stats(t())).totals.slow_disconnects > before.totals.slow_disconnects);
+        await reader.until((r) => lastEventId(r) === ids.at(-1), 60_000, 'every event over SSE');
+        await wsReader.until((c) => c.messages.at(-1)?.id === ids.at(-1), 60_000, 'every event over WS');
+        expect(reader.messages.filter((m) => m.event === 'message').map((m) => m.id)).toEqual(ids);
+        expect(wsReader.events.map((e) => e.id)).toEqual(ids);
+        const after = await stats(t());
+        expect(after.totals.slow_disconnects).toBe(before.totals.slow_disconnects + 1);
+        expect(after.totals.overflow_discarded).toBeGreaterThan(before.totals.overflow_discarded);
+        // The stalled one is gone from the list; the two readers are there.
+        expect(
+          mine(after, run)
+            .map((x: any) => x.transport)
+            .sort(),
+        ).toEqual(['sse', 'ws']);
+        // When it reads again it finds the overflow event, naming where to resume.
+        stalled.drain();
+        await expect.poll(() => /event: overflow\ndata: .*\n/.test(bodyOf(stalled.received).body), { timeout: 30_000 }).toBe(true);
+        const overflow = JSON.parse(/event: overflow\ndata: (.*)\n/.exec(bodyOf(stalled.received).body)![1]!);
+        expect(overflow).toMatchObject({ queued_events: expect.any(Number), message: expect.any(String) });
+        if (overflow.last_event_id !== null) expect(ids).toContain(overflow.last_event_id);
+        // Then its response ends (the last chunk of a chunked body, or the connection closes).
+        await expect.poll(() => stalled.closed || bodyOf(stalled.received).ended, { timeout: 30_000 }).toBe(true);
+        reader.close();
+        wsReader.close();
+        stalled.destroy();
+      },
+      SLOW,
+    );
 
-    itNeeds(limits, ['ws_backpressure', 'ws'], 'a stalled WebSocket subscriber is closed with 1013, and on reconnecting is told what it missed', async () => {
-      const run = runMarker();
-      const before = await stats(t());
-      const c = await ws(t(), `replay=0&meta.run=${run}`);
-      await c.ready();
-      c.ws.pause();
-      const ids = await flood(t(), run, async () => (await stats(t())).totals.slow_disconnects > before.totals.slow_disconnects);
-      c.ws.resume();
-      await c.until((x) => x.closeCode !== undefined, 30_000, 'close');
-      expect(c.closeCode).toBe(1013);
-      expect(c.closeReason).toMatch(/slow consumer/);
-      const got = c.events.map((e) => e.id);
-      expect(got).toEqual(ids.slice(0, got.length)); // what arrived is a prefix, in order
-      // Reconnecting from the last event held: replay continues right after it, or a gap says what is lost.
-      const last = got.at(-1) ?? ids[0]!;
-      const again = await ws(t(), `meta.run=${run}&last_event_id=${last}`);
-      await again.ready();
-      const first = again.messages[0];
-      if (first.control === 'gap') expect(first).toMatchObject({ requested: last, reason: 'expired', missed: expect.any(Number) });
-      else expect(offset(first.id)).toBe(offset(ids[ids.indexOf(last) + 1]!));
-      again.close();
-    }, SLOW);
+    itNeeds(
+      limits,
+      ['ws_backpressure', 'ws'],
+      'a stalled WebSocket subscriber is closed with 1013, and on reconnecting is told what it missed',
+      async () => {
+        const run = runMarker();
+        const before = await stats(t());
+        const c = await ws(t(), `replay=0&meta.run=${run}`);
+        await c.ready();
+        c.ws.pause();
+        const ids = await flood(t(), run, async () => (await stats(t())).totals.slow_disconnects > before.totals.slow_disconnects);
+        c.ws.resume();
+        await c.until((x) => x.closeCode !== undefined, 30_000, 'close');
+        expect(c.closeCode).toBe(1013);
+        expect(c.closeReason).toMatch(/slow consumer/);
+        const got = c.events.map((e) => e.id);
+        expect(got).toEqual(ids.slice(0, got.length)); // what arrived is a prefix, in order
+        // Reconnecting from the last event held: replay continues right after it, or a gap says what is lost.
+        const last = got.at(-1) ?? ids[0]!;
+        const again = await ws(t(), `meta.run=${run}&last_event_id=${last}`);
+        await again.ready();
+        const first = again.messages[0];
+        if (first.control === 'gap') expect(first).toMatchObject({ requested: last, reason: 'expired', missed: expect.any(Number) });
+        else expect(offset(first.id)).toBe(offset(ids[ids.indexOf(last) + 1]!));
+        again.close();
+      },
+      SLOW,
+    );
 
-    itNeeds(limits, ['ws_backpressure', 'ws'], 'with on_overflow=drop a stalled WebSocket subscriber keeps its connection and is told how many it lost, with the cursor range', async () => {
-      const run = runMarker();
-      const c = await ws(t(), `replay=0&on_overflow=drop&meta.run=${run}`);
-      await c.ready();
-      c.ws.pause();
-      const ids = await flood(t(), run, async () => (mine(await stats(t()), run)[0]?.dropped ?? 0) > 0);
-      const s = mine(await stats(t()), run)[0];
-      expect(s).toMatchObject({ transport: 'ws', on_overflow: 'drop' });
-      expect(s.queued_events).toBeLessThanOrEqual(QUEUE_MAX_EVENTS);
-      c.ws.resume();
-      await c.until((x) => x.events.at(-1)?.id === ids.at(-1), 60_000, 'last event');
-      const dropped = c.controls('dropped');
-      expect(dropped.length).toBeGreaterThan(0);
-      const total = dropped.reduce((n, d) => n + d.count, 0);
-      // What was received plus what was reported dropped is everything: nothing vanished silently.
-      expect(c.events.length + total).toBe(ids.length);
-      expect(ids).toContain(dropped[0].from);
-      expect(ids).toContain(dropped[0].to);
-      expect(c.closeCode).toBeUndefined();
-      expect((await stats(t())).totals.dropped).toBeGreaterThanOrEqual(total);
-      c.close();
-    }, SLOW);
+    itNeeds(
+      limits,
+      ['ws_backpressure', 'ws'],
+      'with on_overflow=drop a stalled WebSocket subscriber keeps its connection and is told how many it lost, with the cursor range',
+      async () => {
+        const run = runMarker();
+        const c = await ws(t(), `replay=0&on_overflow=drop&meta.run=${run}`);
+        await c.ready();
+        c.ws.pause();
+        const ids = await flood(t(), run, async () => (mine(await stats(t()), run)[0]?.dropped ?? 0) > 0);
+        const s = mine(await stats(t()), run)[0];
+        expect(s).toMatchObject({ transport: 'ws', on_overflow: 'drop' });
+        expect(s.queued_events).toBeLessThanOrEqual(QUEUE_MAX_EVENTS);
+        c.ws.resume();
+        await c.until((x) => x.events.at(-1)?.id === ids.at(-1), 60_000, 'last event');
+        const dropped = c.controls('dropped');
+        expect(dropped.length).toBeGreaterThan(0);
+        const total = dropped.reduce((n, d) => n + d.count, 0);
+        // What was received plus what was reported dropped is everything: nothing vanished silently.
+        expect(c.events.length + total).toBe(ids.length);
+        expect(ids).toContain(dropped[0].from);
+        expect(ids).toContain(dropped[0].to);
+        expect(c.closeCode).toBeUndefined();
+        expect((await stats(t())).totals.dropped).toBeGreaterThanOrEqual(total);
+        c.close();
+      },
+      SLOW,
+    );
 
-    itNeeds(limits, 'sse_backpressure', 'with on_overflow=drop a stalled SSE subscriber gets a named dropped event in its stream and stays connected', async () => {
-      const run = runMarker();
-      const stalled = await StalledClient.open(t().url, `/api/events/stream?replay=0&on_overflow=drop&meta.run=${run}`);
-      await flood(t(), run, async () => (mine(await stats(t()), run)[0]?.dropped ?? 0) > 0);
-      stalled.drain();
-      await expect.poll(() => bodyOf(stalled.received).body.includes('event: dropped\ndata: {"count":'), { timeout: 30_000 }).toBe(true);
-      expect(stalled.closed).toBe(false);
-      stalled.destroy();
-    }, SLOW);
+    itNeeds(
+      limits,
+      'sse_backpressure',
+      'with on_overflow=drop a stalled SSE subscriber gets a named dropped event in its stream and stays connected',
+      async () => {
+        const run = runMarker();
+        const stalled = await StalledClient.open(t().url, `/api/events/stream?replay=0&on_overflow=drop&meta.run=${run}`);
+        await flood(t(), run, async () => (mine(await stats(t()), run)[0]?.dropped ?? 0) > 0);
+        stalled.drain();
+        await expect.poll(() => bodyOf(stalled.received).body.includes('event: dropped\ndata: {"count":'), { timeout: 30_000 }).toBe(true);
+        expect(stalled.closed).toBe(false);
+        stalled.destroy();
+      },
+      SLOW,
+    );
   });
 }

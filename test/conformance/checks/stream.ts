@@ -16,21 +16,29 @@ const REPLAY_DEFAULT = Number(CONFORMANCE_ENV.REPLAY_DEFAULT);
 export function streamChecks(t: () => Target, limits: Limits): void {
   describe('stream', () => {
     for (const transport of ['sse', 'ws'] as const) {
-      itNeeds(limits, transport === 'ws' ? 'ws' : [], `${transport}: without a cursor, first the newest matching events: REPLAY_DEFAULT of them, replay=N, or none with replay=0`, async () => {
-        const run = runMarker();
-        const ids = await publishMany(t(), run, REPLAY_DEFAULT + 5, 'cgrag');
-        for (const [query, expected] of [
-          ['', ids.slice(-REPLAY_DEFAULT)],
-          ['&replay=3', ids.slice(-3)],
-          ['&replay=0', []],
-        ] as const) {
-          const s = await Sub.open(t(), transport, `types=cgrag&meta.run=${run}${query}`);
-          await s.ready();
-          expect(s.events.map((e) => e.id), query || 'default').toEqual(expected);
-          expect(s.controls('ready')[0].replayed).toBe(expected.length);
-          s.close();
-        }
-      });
+      itNeeds(
+        limits,
+        transport === 'ws' ? 'ws' : [],
+        `${transport}: without a cursor, first the newest matching events: REPLAY_DEFAULT of them, replay=N, or none with replay=0`,
+        async () => {
+          const run = runMarker();
+          const ids = await publishMany(t(), run, REPLAY_DEFAULT + 5, 'cgrag');
+          for (const [query, expected] of [
+            ['', ids.slice(-REPLAY_DEFAULT)],
+            ['&replay=3', ids.slice(-3)],
+            ['&replay=0', []],
+          ] as const) {
+            const s = await Sub.open(t(), transport, `types=cgrag&meta.run=${run}${query}`);
+            await s.ready();
+            expect(
+              s.events.map((e) => e.id),
+              query || 'default',
+            ).toEqual(expected);
+            expect(s.controls('ready')[0].replayed).toBe(expected.length);
+            s.close();
+          }
+        },
+      );
     }
 
     it('SSE frames an event as its id and one data line holding its JSON, with no event name, whatever the line breaks in its message', async () => {
@@ -57,7 +65,10 @@ export function streamChecks(t: () => Target, limits: Limits): void {
       es.onerror = (e) => errors.push(e);
       try {
         await ready;
-        const ids = await publishOk(t(), TYPES.map((type) => sample(type, run)));
+        const ids = await publishOk(
+          t(),
+          TYPES.map((type) => sample(type, run)),
+        );
         await expect.poll(() => got.length, { timeout: 10_000 }).toBe(TYPES.length);
         expect(got.map((e) => e.type)).toEqual(TYPES);
         expect(got.map((e) => e.id)).toEqual(ids);

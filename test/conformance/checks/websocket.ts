@@ -92,22 +92,28 @@ export function webSocketChecks(t: () => Target, limits: Limits): void {
       expect(await res.json()).toMatchObject({ error: 'upgrade_required' });
     });
 
-    itNeeds(limits, ['ws', 'ws_protocol_pings'], 'sends protocol pings, and closes a peer that stops answering them', async () => {
-      const run = runMarker();
-      const c = await ws(t(), `replay=0&meta.run=${run}`);
-      let pings = 0;
-      c.ws.on('ping', () => pings++);
-      await expect.poll(() => pings, { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(2);
-      expect(c.closeCode).toBeUndefined();
-      // A peer that no longer answers (its socket stops reading, so `ws` cannot pong) is closed by the server.
-      const dead = await ws(t(), `replay=0&meta.run=${run}`);
-      await dead.ready();
-      dead.ws.pause();
-      const count = async () => (await stats(t())).subscribers.filter((x: any) => x.filter?.meta?.run === run).length;
-      await expect.poll(count, { timeout: 45_000, interval: 250 }).toBe(1);
-      expect(c.closeCode).toBeUndefined();
-      c.close();
-      dead.ws.terminate();
-    }, 90_000);
+    itNeeds(
+      limits,
+      ['ws', 'ws_protocol_pings'],
+      'sends protocol pings, and closes a peer that stops answering them',
+      async () => {
+        const run = runMarker();
+        const c = await ws(t(), `replay=0&meta.run=${run}`);
+        let pings = 0;
+        c.ws.on('ping', () => pings++);
+        await expect.poll(() => pings, { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(2);
+        expect(c.closeCode).toBeUndefined();
+        // A peer that no longer answers (its socket stops reading, so `ws` cannot pong) is closed by the server.
+        const dead = await ws(t(), `replay=0&meta.run=${run}`);
+        await dead.ready();
+        dead.ws.pause();
+        const count = async () => (await stats(t())).subscribers.filter((x: any) => x.filter?.meta?.run === run).length;
+        await expect.poll(count, { timeout: 45_000, interval: 250 }).toBe(1);
+        expect(c.closeCode).toBeUndefined();
+        c.close();
+        dead.ws.terminate();
+      },
+      90_000,
+    );
   });
 }
