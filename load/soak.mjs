@@ -113,7 +113,7 @@ const sampler = setInterval(() => {
   for (const g of cluster.gateways) g.sample(since());
 }, Number(a['sample-ms']));
 const auditing = setInterval(() => auditor.tick(performance.now()), 5000);
-let lastProgress = 0;
+let _lastProgress = 0;
 const progress = setInterval(
   () => {
     const t = auditor.t,
@@ -121,7 +121,7 @@ const progress = setInterval(
     say(
       `published ${counters.published}, acknowledged ${t.acknowledged}, delivered ${t.delivered}, subscribers ${subs.size}, silent losses ${t.silent_losses}, duplicates ${t.duplicates}, reorders ${t.reorders}${g ? `, rss ${g.rssMiB.toFixed(0)} MiB` : ''}`,
     );
-    lastProgress = t.delivered;
+    _lastProgress = t.delivered;
   },
   Math.max(10_000, Math.min(60_000, stopAt / 10)),
 );
@@ -218,7 +218,7 @@ const result = {
 };
 console.log(`\nsoak result (seed ${o.seed})\n${table(result)}\n  signals            ${JSON.stringify(auditor.signals)}\n  faults             ${JSON.stringify(result.faults)}`);
 for (const e of auditor.examples) console.log(`  ! ${e}`);
-if (a.json) fs.writeFileSync(a.json, JSON.stringify(result, null, 2) + '\n');
+if (a.json) fs.writeFileSync(a.json, `${JSON.stringify(result, null, 2)}\n`);
 const failed = t.silent_losses + t.duplicates + t.reorders + t.filter_violations + t.stored_twice + counters.rejected;
 console.log(failed ? `\nsoak FAILED: ${failed} problem(s); rerun with --seed ${o.seed}` : '\nsoak passed: nothing lost silently, nothing twice, nothing out of order');
 process.exit(failed ? 1 : 0);

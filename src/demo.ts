@@ -5,7 +5,7 @@
  */
 import type { Emitters } from './core/emitters.ts';
 
-const TIERS = ['Q2', 'Q3', 'Q4'] as const;
+const _TIERS = ['Q2', 'Q3', 'Q4'] as const;
 const MODELS = ['llama-3-8b-q4', 'qwen2-7b-q5', 'mistral-7b-q8', 'phi-3-mini'];
 const COMPONENTS = ['router', 'retriever', 'model-manager', 'cache', 'gateway'];
 

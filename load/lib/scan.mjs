@@ -3,7 +3,7 @@
 // event's JSON text. Chunk boundaries may fall anywhere.
 
 const NL = 10,
-  CR = 13;
+  _CR = 13;
 // "\nid: " starts every event block the gateway sends (controls carry no id:).
 const ID_PAT = [NL, 105, 100, 58, 32];
 

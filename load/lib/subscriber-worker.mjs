@@ -44,7 +44,7 @@ function onProbeJson(s, text) {
     s.other++;
     return;
   }
-  const m = ev && ev.metadata;
+  const m = ev?.metadata;
   if (!m || typeof m.seq !== 'number') {
     s.other++;
     return;

@@ -290,7 +290,7 @@ export class Auditor {
     const r = s.ranges.find((r) => cmp(pos, r.from) > 0 && (r.to === null || (r.incl ? cmp(pos, r.to) <= 0 : cmp(pos, r.to) < 0)));
     if (!r) {
       this.t.silent_losses++;
-      this.#example('silent loss', s.name, `${pos.e}-${pos.o} (seq ${rec.seq}) missing ${where === 'tail' ? 'at the end, after ' + show(s.p) : 'before the next event'}`, s);
+      this.#example('silent loss', s.name, `${pos.e}-${pos.o} (seq ${rec.seq}) missing ${where === 'tail' ? `at the end, after ${show(s.p)}` : 'before the next event'}`, s);
       return;
     }
     this.t.signalled_events++;
@@ -319,5 +319,5 @@ function brief(x) {
     .filter(([k]) => k !== 'k' && k !== 't' && k !== 'recovery' && k !== 'filter')
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
-  return `${x.k}${rest ? ' ' + rest : ''}`;
+  return `${x.k}${rest ? ` ${rest}` : ''}`;
 }

@@ -26,7 +26,7 @@ export function memoryFigures(gateways, warmupMs, wallS) {
       const after = s.filter((x) => x.t >= warmupMs);
       if (!best || after.length > best.after.length) best = { g, life, after, all: s };
     }
-  if (!best || !best.all.length) return {};
+  if (!best?.all.length) return {};
   const pts = (k) => best.after.map((x) => ({ x: x.t / 3_600_000, y: x[k] }));
   const r1 = (v) => Math.round(v * 10) / 10;
   return {

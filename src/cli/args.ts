@@ -86,7 +86,7 @@ export interface FlagSpec {
  * missing value or an extra argument.
  */
 export function parseFlags(argv: string[], flags: Record<string, FlagSpec>, maxPositionals = 0): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  let parsed;
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...flags }, strict: true, allowPositionals: true });
   } catch (err) {

@@ -10,7 +10,7 @@ import { UsageError } from './args.ts';
 
 interface Command {
   summary: string;
-  load(): Promise<{ usage: string; run(argv: string[]): Promise<number | void> }>;
+  load(): Promise<{ usage: string; run(argv: string[]): Promise<number | undefined> }>;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -32,7 +32,7 @@ async function help(): Promise<string> {
   return `eventgate ${version()}: an event gateway for SSE and WebSocket\n\n${lines.join('\n')}\n  eventgate --version\n  eventgate COMMAND --help\n\n${serve.usage}`;
 }
 
-async function main(argv: string[]): Promise<number | void> {
+async function main(argv: string[]): Promise<number | undefined> {
   const [first, ...rest] = argv;
   if (first === '--version' || first === '-v') {
     console.log(version());

@@ -60,7 +60,7 @@ function validate(
   }
 }
 
-export async function run(argv: string[]): Promise<number | void> {
+export async function run(argv: string[]): Promise<number | undefined> {
   const { values } = parseFlags(argv, serveFlags());
   if (values.help) {
     console.log(usage);

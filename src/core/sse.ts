@@ -21,17 +21,15 @@ export function encodeSseEvent(opts: { data: string; event?: string; id?: string
   if (opts.id !== undefined) out += field('id', opts.id);
   if (opts.retry !== undefined) out += `retry: ${Math.max(0, Math.floor(opts.retry))}\n`;
   for (const line of opts.data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
-  return out + '\n';
+  return `${out}\n`;
 }
 
 /** A comment line block; comments are ignored by clients and keep proxies open. */
 export function encodeSseComment(text: string): string {
-  return (
-    text
-      .split(/\r\n|\r|\n/)
-      .map((l) => `: ${l}\n`)
-      .join('') + '\n'
-  );
+  return `${text
+    .split(/\r\n|\r|\n/)
+    .map((l) => `: ${l}\n`)
+    .join('')}\n`;
 }
 
 /** A control message as a named SSE event, without `id:` so the client's last id is kept. */

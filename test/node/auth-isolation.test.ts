@@ -43,7 +43,7 @@ const matches = (f: F, e: Ev) =>
 /** The reference for refusals: the first field of the request outside the grant, in the gateway's order. */
 function outside(req: F, grant: F): string | undefined {
   if (req.types && grant.types && req.types.some((t) => !grant.types!.includes(t))) return 'types';
-  if (req.severity && req.severity.some((s) => (grant.severity && !grant.severity.includes(s)) || (grant.min_severity && RANK[s] < RANK[grant.min_severity]))) return 'severity';
+  if (req.severity?.some((s) => (grant.severity && !grant.severity.includes(s)) || (grant.min_severity && RANK[s] < RANK[grant.min_severity]))) return 'severity';
   if (req.min_severity && grant.min_severity && RANK[req.min_severity] < RANK[grant.min_severity]) return 'min_severity';
   if (req.meta?.tenant !== undefined && req.meta.tenant !== grant.meta!.tenant) return 'meta.tenant';
   return undefined;

@@ -36,7 +36,7 @@ const cacheWith = (extra: string) => {
 };
 
 /** `levels` objects nested in one another: `{"a":{"a":…1…}}`. */
-const nested = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
+const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
 
 describe('metadata depth, on every backend', () => {
   for (const backend of ['memory', 'redis'] as const) {

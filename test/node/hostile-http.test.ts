@@ -52,7 +52,7 @@ const active = async () => (await stats()).active_subscribers as number;
 
 describe('upgrade offers that are not WebSocket handshakes are ordinary requests (item 1)', () => {
   it('answers an h2c offer on /health with its 200, and keeps the connection for the next request', async () => {
-    const r = await RawConnection.exchange(gw.url, h2cOffer('GET', '/health', host) + `GET /api/events/stats HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    const r = await RawConnection.exchange(gw.url, `${h2cOffer('GET', '/health', host)}GET /api/events/stats HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
     expect(r.status).toBe(200);
     expect(r.headers.upgrade).toBeUndefined();
     expect(JSON.parse(r.body)).toMatchObject({ status: 'ok' });

@@ -45,8 +45,8 @@ const event: fc.Arbitrary<SystemEvent> = fc.record({
 
 /** The reference: the README's words, one by one. */
 function model(a: Ask, e: SystemEvent): boolean {
-  if (a.types && a.types.length && !a.types.includes(e.type)) return false;
-  if (a.severity && a.severity.length && !a.severity.includes(e.severity)) return false;
+  if (a.types?.length && !a.types.includes(e.type)) return false;
+  if (a.severity?.length && !a.severity.includes(e.severity)) return false;
   if (a.min_severity && RANK[e.severity] < RANK[a.min_severity]) return false;
   for (const [k, want] of Object.entries(a.meta ?? {})) {
     const got = e.metadata[k];

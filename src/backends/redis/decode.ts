@@ -59,7 +59,7 @@ export function decodeEntry(raw: unknown, epoch: string): Decoded {
 function shapeProblem(e: Record<string, unknown>): string | undefined {
   if (typeof e.timestamp !== 'number' || !Number.isFinite(e.timestamp)) return 'timestamp is not a number';
   if (typeof e.type !== 'string' || e.type === '') return 'type is not a string';
-  if (!(SEVERITIES as readonly unknown[]).includes(e.severity)) return 'severity is not one of ' + SEVERITIES.join(', ');
+  if (!(SEVERITIES as readonly unknown[]).includes(e.severity)) return `severity is not one of ${SEVERITIES.join(', ')}`;
   if (typeof e.message !== 'string') return 'message is not a string';
   if (!isRecord(e.metadata)) return 'metadata is not an object';
   return undefined;

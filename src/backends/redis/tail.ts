@@ -104,7 +104,7 @@ export class RedisTail {
         }
         this.#o.onWindow(win);
         const xr = res[2]![1] as [string, RawEntry[]][] | null;
-        if (xr && xr[0]) this.#take(xr[0][1]);
+        if (xr?.[0]) this.#take(xr[0][1]);
       } catch (err) {
         if (this.#closed) return;
         if (this.#healthy) this.#setHealthy(false, err);

@@ -53,7 +53,10 @@ export class LiveAccess {
     const exp = this.#access.exp;
     if (exp === undefined || !this.#sub) return;
     const ms = exp * 1000 - Date.now();
-    if (ms <= 0) return this.#expire();
+    if (ms <= 0) {
+      this.#expire();
+      return;
+    }
     this.#timer = setTimeout(() => (ms > MAX_TIMER_MS ? this.#schedule() : this.#expire()), Math.min(ms, MAX_TIMER_MS));
     (this.#timer as { unref?: () => void }).unref?.();
   }

@@ -15,8 +15,8 @@
  * - With none configured, only loopback clients pass (403 otherwise).
  * PUBLISH_TOKEN is not an admin credential.
  */
-import type { Context, MiddlewareHandler } from 'hono';
-import { clientAddress, isLoopbackClient, type PeerTrust } from '../peer.ts';
+import type { MiddlewareHandler } from 'hono';
+import { isLoopbackClient, type PeerTrust } from '../peer.ts';
 import { sameSecret } from './compare.ts';
 import { forbidden, NO_TOKEN, unauthorized, type GatewayAuth } from './gateway-auth.ts';
 import { bearerToken, findToken } from './token.ts';

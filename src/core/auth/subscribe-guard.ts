@@ -12,7 +12,7 @@
  * On success the spec's filter is the effective one and `spec.access` holds
  * the grant's bound, the token's expiry and the address slot.
  */
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { jsonError } from '../http-error.ts';
 import { clientAddress, type PeerTrust } from '../peer.ts';
 import type { SubscriptionSpec } from '../subscription.ts';

@@ -85,7 +85,7 @@ function sendBatch(ws: WSContext, batch: WsBatch): Promise<void> | void {
   return sendFrom(raw, batch.texts, 0);
 }
 
-function server(c: Context): BunServer | undefined {
+function _server(c: Context): BunServer | undefined {
   const env = c.env as BunServer | { server: BunServer } | undefined;
   return env && 'server' in env ? env.server : env;
 }

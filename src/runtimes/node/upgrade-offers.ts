@@ -48,7 +48,7 @@ function headWithoutOffer(req: IncomingMessage): Buffer {
     lines.push(`${name}: ${raw[i + 1]}`);
   }
   // Header values are kept as Node read them (latin1), so bytes go back unchanged.
-  return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
+  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
 }
 
 /**

@@ -124,7 +124,7 @@ function refuseUpgrade(socket: Duplex, status: number, headers: Headers | undefi
   headers?.forEach((v, k) => {
     if (k !== 'content-length' && k !== 'connection') lines.push(`${k}: ${v}`);
   });
-  socket.end(Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n'), body]));
+  socket.end(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), body]));
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { DurableObjectState, WebSocket as CfWebSocket } from '@cloudflare/workers-types/latest';
 import { DurableObjectBackend } from '../../backends/durable-object.ts';
-import { ConfigError, loadGatewayConfig } from '../../core/config.ts';
+import { ConfigError, loadGatewayConfig, type GatewayConfig } from '../../core/config.ts';
 import { createGateway, type Gateway } from '../../core/gateway.ts';
 import { oneOf } from '../../core/env.ts';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type Logger } from '../../core/logger.ts';
@@ -33,7 +33,7 @@ export class EventHub {
   /** Called by the Workers runtime (`ctx` is its DurableObjectState); typed loosely so that the package's types need no @cloudflare/workers-types. */
   constructor(ctx: unknown, env: Record<string, unknown>) {
     const state = ctx as DurableObjectState;
-    let config;
+    let config: GatewayConfig;
     let logger: Logger;
     try {
       config = loadGatewayConfig(envRecord(env));

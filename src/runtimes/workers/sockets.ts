@@ -116,7 +116,7 @@ export class HibernatingSockets {
     const known = id === undefined ? undefined : this.#sessions.get(id);
     if (known) return known;
     const att = ws.deserializeAttachment() as Attachment | null;
-    if (!att || !att.filter || !this.#open) {
+    if (!att?.filter || !this.#open) {
       const resume = att?.cursor ? `; reconnect with last_event_id=${att.cursor}` : '; reconnect';
       try {
         ws.close(CLOSE_RESTART, `subscription state was lost${resume}`.slice(0, 123));

@@ -107,7 +107,7 @@ export function trustChecks(t: () => Target, limits: Limits): void {
   describe('hostile event input', () => {
     it('refuses a batch whose second event nests 100,000 levels deep with a 422 naming the path, and stores nothing of it', async () => {
       const run = runMarker();
-      const deep = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
+      const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
       const second = JSON.stringify(sample('cache', run)).replace('"metadata":{', `"metadata":{"deep":${deep},`);
       const res = await publishFrom(t().url, `[${JSON.stringify(sample('cache', run))},${second}]`);
       expect(res.status).toBe(422);
