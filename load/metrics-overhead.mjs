@@ -28,7 +28,7 @@ try {
   for (const [name, scrapeMs] of phases) {
     const r = await runDelivery({ ...o, scrapeMs }, gw, console.error);
     us.push(r.server.usPerDelivery);
-    console.log(`${name.padEnd(28)} ${summary(r)}${scrapeMs ? ` | scrapes ${r.scrapes}` : ''}`);
+    console.log(`${String(name).padEnd(28)} ${summary(r)}${scrapeMs ? ` | scrapes ${r.scrapes}` : ''}`);
   }
   const off = (us[0] + us[2]) / 2;
   console.log(`µs/deliv: off ${us[0].toFixed(2)} / ${us[2].toFixed(2)}, scraped ${us[1].toFixed(2)}: scraped / mean(off) = ${(us[1] / off).toFixed(3)}`);

@@ -25,7 +25,10 @@ async function until(what, ok, ms = 60_000) {
 
 export class GatewayProc {
   constructor(name, port, env) {
-    Object.assign(this, { name, port, env, url: `http://127.0.0.1:${port}` });
+    this.name = name;
+    this.port = port;
+    this.env = env;
+    this.url = `http://127.0.0.1:${port}`;
     this.lives = []; // one entry per process: { pid, samples: [{t, rssMiB, heapMiB, cpuS}] }
     this.heap = 0;
     this.tail = [];
@@ -45,7 +48,7 @@ export class GatewayProc {
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.on('message', (m) => {
-      this.heap = m.heapUsed;
+      this.heap = /** @type {{ heapUsed: number }} */ (m).heapUsed;
     });
     child.on('exit', () => {
       this.exited = true;
@@ -79,7 +82,8 @@ export class GatewayProc {
 
 export class RedisProc {
   constructor(port, dir) {
-    Object.assign(this, { port, dir });
+    this.port = port;
+    this.dir = dir;
   }
   async start() {
     this.child = spawn(

@@ -8,7 +8,16 @@ const now = () => performance.now();
 
 export class Publisher {
   constructor({ name, targets, r, auditor, run, nextSeq, rate, batchMax = 20, timeoutMs = 15_000, counters }) {
-    Object.assign(this, { name, targets, r, auditor, run, nextSeq, rate, batchMax, timeoutMs, c: counters });
+    this.name = name;
+    this.targets = targets;
+    this.r = r;
+    this.auditor = auditor;
+    this.run = run;
+    this.nextSeq = nextSeq;
+    this.rate = rate;
+    this.batchMax = batchMax;
+    this.timeoutMs = timeoutMs;
+    this.c = counters;
     this.n = 0;
     this.stopped = false;
     this.rr = r.int(0, 7);

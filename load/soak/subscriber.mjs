@@ -82,7 +82,12 @@ function connect(transport, base, query, on, end) {
 
 export class Subscriber {
   constructor({ name, targets, r, auditor, run, profile, counters }) {
-    Object.assign(this, { name, targets, r, run, profile, c: counters });
+    this.name = name;
+    this.targets = targets;
+    this.r = r;
+    this.run = run;
+    this.profile = profile;
+    this.c = counters;
     this.a = auditor.subscriber(name);
     this.filter = makeFilter(r, run);
     this.cursor = null;
