@@ -45,7 +45,6 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
     super();
     this.#s = settingsOf(options);
     this.#filter = { ...(options.filter ?? {}) };
-    this.#token = options.token;
     this.#cursors = new CursorStore(options.storage, this.#s.base, options.storageKey);
     this.#lastEventId = options.lastEventId ?? this.#cursors.load(this.#filter);
     if (options.connect !== false) this.#connect();
@@ -117,17 +116,13 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
     this.#setState('closed', {});
   }
 
-  // ---- connection -------------------------------------------------------
-
-  readonly #token: string | (() => string | undefined) | undefined;
-
   #url(kind: 'sse' | 'ws'): string {
     const cursor = this.#lastEventId ?? undefined;
     const extra = {
       last_event_id: cursor,
       replay: cursor ? undefined : this.#s.replay,
       on_overflow: this.#s.overflowPolicy,
-      access_token: typeof this.#token === 'function' ? this.#token() : this.#token,
+      access_token: typeof this.#s.token === 'function' ? this.#s.token() : this.#s.token,
     };
     return subscriptionUrl(this.#s.base, kind, this.#filter, extra);
   }
@@ -243,8 +238,6 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
     this.#timer = setTimeout(() => this.#connect(), delay);
   }
 
-  // ---- messages ---------------------------------------------------------
-
   #onEvent(e: unknown): void {
     this.#watchdog.heard();
     if (e === null || typeof e !== 'object' || typeof (e as GatewayEvent).id !== 'string' || typeof (e as GatewayEvent).type !== 'string') {
@@ -291,8 +284,6 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
     const change = this.#changes.refusedOp(Object.assign(new Error(`eventgate: ${c.message}`), c));
     if (change && this.#filter === change.filter) this.#filter = change.prev;
   }
-
-  // ---- plumbing ---------------------------------------------------------
 
   #setState(state: ConnectionState, detail: StateDetail): void {
     this.#state = state;

@@ -17,6 +17,8 @@ export interface Settings {
   sse: Opener<EventSourceClass>;
   /** Headers for the client's own fetch (the refusal probe). */
   headers: Record<string, string> | undefined;
+  /** Sent as `access_token`; a function is asked again on every connection. */
+  token: ClientOptions['token'];
 }
 
 const g = globalThis as { WebSocket?: WebSocketClass; EventSource?: EventSourceClass; document?: unknown; WorkerGlobalScope?: unknown };
@@ -38,6 +40,7 @@ export function settingsOf(options: ClientOptions): Settings {
   return {
     base,
     kind,
+    token: options.token,
     replay: options.replay,
     overflowPolicy: options.onOverflow,
     initialDelayMs: options.backoff?.initialMs ?? 500,

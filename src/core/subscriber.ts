@@ -22,7 +22,6 @@ import { Held } from './held.ts';
 import { Outbox } from './outbox.ts';
 import type { EndReason, OverflowPolicy, SubscriberOptions, Transport } from './subscriber-options.ts';
 import type { FilterChange } from './ws-batch.ts';
-
 export type { EndReason, OverflowPolicy, QueueLimits, SubscriberCounters, SubscriberOptions, Transport } from './subscriber-options.ts';
 
 type State = 'replaying' | 'live' | 'closing' | 'finished';
