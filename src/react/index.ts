@@ -12,7 +12,7 @@ import type { EventsOptions } from './options.ts';
 import { type EventOf, useTypedEvent } from './use-event.ts';
 import { type EventsView, useEvents } from './use-events.ts';
 
-export type { AnyEvent, BuiltinEvents, ClientError, ConnectionState, EventInfo, Filter, GapNotice, GatewayEvent } from '../client/types.ts';
+export type { AnyEvent, BuiltinEvents, ClientError, ConnectionState, EventInfo, Filter, GapNotice, GatewayEvent, Severity } from '../client/types.ts';
 export { DEFAULT_LIMIT, type EventsOptions } from './options.ts';
 export { CLOSE_DELAY_MS } from './registry.ts';
 export { type EventOf, useEvent } from './use-event.ts';

@@ -33,7 +33,7 @@ export function useEvents<E = BuiltinEvents>(options: EventsOptions<NoInfer<keyo
   const lease = useLease(options, limit);
   const snap = useSyncExternalStore(lease.subscribe, lease.getSnapshot, () => SERVER_SNAPSHOT);
   return useMemo(() => {
-    const events = snap.events.length > limit ? snap.events.slice(snap.events.length - limit) : snap.events;
+    const events = snap.events.length > limit ? Object.freeze(snap.events.slice(snap.events.length - limit)) : snap.events;
     return { ...snap, events: events as readonly AnyEvent<E>[] };
   }, [snap, limit]);
 }
