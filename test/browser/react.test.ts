@@ -5,7 +5,6 @@
  * README's Dashboard, taken from the README as written. Connections are
  * counted at the gateway (/api/events/stats), never in the page.
  */
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -13,19 +12,12 @@ import * as esbuild from 'esbuild';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EventsOptions } from '../../src/react/index.ts';
+import { readmeDashboard } from '../helpers/readme.ts';
 import { publish, sampleEvent } from '../helpers/server.ts';
 import { eventually, launchBrowser, TestGateway, watchPage, type Browser } from './browser.ts';
 import type { FeedView, PageConfig } from './react-page.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-
-/** The README's React example: the one tsx block that imports eventgate/react. */
-export function readmeDashboard(): string {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/```tsx\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => b.includes("from 'eventgate/react'"));
-  expect(blocks).toHaveLength(1);
-  return blocks[0]!;
-}
 
 /** The page's script: react-page.ts and the README's Dashboard, with React's development build. */
 async function buildPage(): Promise<string> {
