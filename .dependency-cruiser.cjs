@@ -3,7 +3,8 @@
  * src/ run one way. The core owns its contracts and imports nothing from
  * backends, runtimes, the command line or the browser code; backends import
  * the core, never runtimes; the browser client, page and React hooks share
- * only the protocol module with the server. Paths match `src/...` anywhere,
+ * only the protocol module with the server, and React is imported by the
+ * React hooks alone (so nobody else loads it). Paths match `src/...` anywhere,
  * so the fixture in test/layering/ is judged by the same rules.
  */
 const SRC = '(^|/)src/';
@@ -36,6 +37,13 @@ module.exports = {
       severity: 'error',
       from: { path: `${SRC}(client|ui|react)/` },
       to: { path: `${SRC}((core|backends|runtimes|cli)/|index\\.ts$)` },
+    },
+    {
+      name: 'react-only-in-src-react',
+      comment: 'React is loaded only by eventgate/react: nothing outside src/react imports react (or react-dom), or src/react itself.',
+      severity: 'error',
+      from: { path: SRC, pathNot: `${SRC}react/` },
+      to: { path: [`(^|/)node_modules/(react|react-dom|scheduler)/`, '^(react|react-dom)(/|$)', `${SRC}react/`] },
     },
     {
       name: 'protocol-imports-nothing',

@@ -1,6 +1,7 @@
 /**
  * The layering check (.dependency-cruiser.cjs) holds on src/, and fails on
- * purpose on a fixture tree whose arrows run back up.
+ * purpose on a fixture tree whose arrows run back up, and which loads React
+ * outside src/react.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -27,13 +28,15 @@ describe('layering', () => {
     expect(violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`)).toEqual([]);
   });
 
-  it('a tree whose core reaches into a backend and Node, and whose client reaches into the core, fails', async () => {
+  it('a tree whose core reaches into a backend and Node, whose client reaches into the core and React, and whose entry re-exports the React hooks, fails', async () => {
     const violations = await cruise('test/layering/fixture/src');
     const found = violations.map((v) => `${v.rule.name}: ${v.from.replace(/^.*fixture\//, '')} → ${v.to.replace(/^.*fixture\//, '')}`).sort();
     expect(found).toEqual([
       'client-imports-server: src/client/reaches-server.ts → src/core/store.ts',
       'core-imports-backends-or-runtimes: src/core/reaches-up.ts → src/backends/memory.ts',
       'core-is-web-standard: src/core/uses-node.ts → fs',
+      'react-only-in-src-react: src/client/uses-react.ts → node_modules/react/index.js',
+      'react-only-in-src-react: src/index.ts → src/react/use-events.ts',
     ]);
   });
 });

@@ -3,7 +3,9 @@
  * installed into an empty project that has no TypeScript loader, and there:
  * embedded on Node, Bun and Deno; the `eventgate` command with its flags,
  * a config file and `publish`; the shipped types checked by tsc with
- * nodenext and bundler resolution; attached to Express 5 under a prefix.
+ * nodenext and bundler resolution; attached to Express 5 under a prefix;
+ * eventgate/react alone reaching React, its types checked with the README's
+ * Dashboard, and its hooks rendered on a server.
  * The build and the install happen once, shared by every case.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -15,6 +17,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publish, sampleEvent } from '../helpers/server.ts';
 import { freePort } from '../helpers/process.ts';
+import { readmeDashboard } from '../helpers/readme.ts';
 import { SseReader } from '../helpers/sse.ts';
 import { WsClient } from '../helpers/ws.ts';
 
@@ -236,6 +239,48 @@ describe('the npm package', () => {
     }
   }, 60_000);
 
+  it('reaches React only from eventgate/react: no other entry point imports it, in its JavaScript or its types', () => {
+    const pkgDir = path.join(project, 'node_modules/eventgate');
+    const exportsMap = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')).exports as Record<string, { types?: string; default?: string } | string>;
+    const isReact = (spec: string) => /^(react|react-dom|scheduler|eventgate\/react)(\/|$)/.test(spec);
+    for (const [name, entry] of Object.entries(exportsMap)) {
+      if (typeof entry !== 'object') continue;
+      const js = packagesImported(pkgDir, entry.default!, '.js');
+      const dts = packagesImported(pkgDir, entry.types!, '.d.ts');
+      if (name === './react') {
+        expect(js).toContain('react');
+        expect(dts.filter(isReact), `${name} types: a consumer needs React's types only for its own code`).toEqual([]);
+      } else {
+        expect(js.filter(isReact), `${name} code`).toEqual([]);
+        expect(dts.filter(isReact), `${name} types`).toEqual([]);
+      }
+    }
+    // An optional peer: installing eventgate did not install React.
+    expect(existsSync(path.join(project, 'node_modules/react'))).toBe(false);
+  });
+
+  it("eventgate/react: the README's Dashboard and typed handlers type-check against the shipped types, and the hooks render on a server", async () => {
+    // The application brings React and its types (here from this repository's node_modules).
+    for (const dep of ['react', 'react-dom', '@types/react', '@types/react-dom']) {
+      mkdirSync(path.dirname(path.join(project, 'node_modules', dep)), { recursive: true });
+      symlinkSync(path.join(ROOT, 'node_modules', dep), path.join(project, 'node_modules', dep));
+    }
+    writeFileSync(path.join(project, 'dashboard.tsx'), readmeDashboard());
+    const base = { strict: true, noEmit: true, target: 'ES2022', lib: ['ES2023', 'DOM'], types: [], jsx: 'react-jsx', skipLibCheck: true };
+    for (const [name, options] of [
+      ['nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }],
+      ['bundler', { module: 'esnext', moduleResolution: 'bundler' }],
+    ] as const) {
+      writeFileSync(path.join(project, `tsconfig.react-${name}.json`), JSON.stringify({ compilerOptions: { ...base, ...options }, files: ['dashboard.tsx', 'react-consumer.ts'] }));
+      const r = await exec(path.join(BIN, 'tsc'), ['-p', `tsconfig.react-${name}.json`]);
+      expect(r.stdout + r.stderr, name).toBe('');
+      expect(r.code, name).toBe(0);
+    }
+    const ssr = await exec('node', ['react-ssr.mjs']);
+    expect(ssr.stderr).toBe('');
+    expect(ssr.stdout.trim()).toBe('<p>idle 0 none 0 ok</p>');
+  }, 60_000);
+
   it('is imported and served on Bun with eventgate/bun', async () => {
     const { url } = await start(path.join(BIN, 'bun'), ['serve-bun.mjs']);
     await deliversOneEvent(url, { ws: true, runtime: 'bun' });
@@ -267,6 +312,27 @@ describe('the npm package', () => {
     expect((await fetch(`${url}/hello`)).status).toBe(200);
   });
 });
+
+/**
+ * The packages that the files reachable from `entry` (relative to `pkgDir`) import, following relative
+ * imports (as `ext` files: `.js` for the code, `.d.ts` for the types) and `import()`s.
+ */
+function packagesImported(pkgDir: string, entry: string, ext: '.js' | '.d.ts'): string[] {
+  const queue = [path.join(pkgDir, entry)];
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  while (queue.length) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const m of readFileSync(file, 'utf8').matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g)) {
+      const spec = m[1]!;
+      if (spec.startsWith('.')) queue.push(path.resolve(path.dirname(file), spec.replace(/\.js$/, ext)));
+      else if (!spec.startsWith('node:')) packages.add(spec);
+    }
+  }
+  return [...packages].sort();
+}
 
 /** The version of a devDependency here ('.' for this package's own). */
 function devVersion(name: string): string {

@@ -2,13 +2,15 @@
  * Filters against a reference model written plainly here: matching, the
  * filter key that groups subscribers (equal keys only for filters that take
  * the same events, and the same key however a filter is spelled), and the
- * WebSocket filter op, which must mean what the same query string means.
+ * WebSocket filter op, which must mean what the same query string means;
+ * and the React hooks' own matcher, which must agree with the gateway's.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SystemEvent } from '../../src/core/event.ts';
 import { compileFilter, filterKey, parseFilter, SUBSCRIPTION_PARAMS, type Filter } from '../../src/core/filter.ts';
 import { queryRecord } from '../../src/core/subscription.ts';
+import { filterMatcher } from '../../src/react/filter-match.ts';
 import { params } from './seed.ts';
 
 const TYPES = ['cache', 'error', 'cgrag'];
@@ -88,6 +90,17 @@ describe('filters (generated, against a reference model)', () => {
           expect(w(e)).toBe(model(a, e));
         }
         expect(filterKey(fromQuery(a))).toBe(filterKey(fromOp(a)));
+      }),
+      params(400),
+    );
+  });
+
+  it('match in the React hooks (which keep only what passes a changed filter) as they match in the gateway', () => {
+    fc.assert(
+      fc.property(ask, fc.array(event, { minLength: 1, maxLength: 20 }), (a, events) => {
+        const local = filterMatcher(a);
+        const gateway = compileFilter(fromOp(a));
+        for (const e of events) expect(local(e), JSON.stringify({ a, e })).toBe(gateway(e));
       }),
       params(400),
     );
