@@ -153,8 +153,13 @@ export class Bus {
     this.#flushScheduled = false;
     const dirty = this.#dirty;
     this.#dirty = [];
-    if (dirty.length > 0) this.#obs.flushed(dirty[0]!.oldestQueuedMs());
+    if (dirty.length === 0) return;
+    // Delivery latency, sampled twice per run: the first subscriber's handover and the last one's.
+    const now = Date.now();
+    const arrivedAt = now - dirty[0]!.queue.ageMs(now);
     for (let i = 0; i < dirty.length; i++) dirty[i]!.flush();
+    this.#obs.flushed(now - arrivedAt);
+    if (dirty.length > 1) this.#obs.flushed(Date.now() - arrivedAt);
   };
 
   /** Live delivery skipped (a shared store lost or trimmed what this instance had not delivered yet): every subscriber is told, in order. */
