@@ -6,6 +6,7 @@
 // RSS (what the referee's idle scenario counts) are compared before and after.
 //
 //   node --expose-gc --import tsx load/idle-memory.mjs --transport ws --conns 5000
+//   node --expose-gc load/idle-memory.mjs --dist --transport ws --conns 5000    (the build npm start runs)
 //   node --expose-gc --import tsx load/idle-memory.mjs --transport sse --conns 5000 --heap-snapshot /tmp/idle.heapsnapshot
 //     (writes /tmp/idle.heapsnapshot.before and /tmp/idle.heapsnapshot: compare them by constructor)
 import { fork } from 'node:child_process';
@@ -20,6 +21,8 @@ const { values: o } = parseArgs({
     transport: { type: 'string', default: 'ws' },
     conns: { type: 'string', default: '5000' },
     'heap-snapshot': { type: 'string' },
+    /** The compiled package (dist/, what `npm start` runs) instead of the sources. */
+    dist: { type: 'boolean', default: false },
   },
 });
 const gc = /** @type {(() => void) | undefined} */ (globalThis.gc);
@@ -35,8 +38,9 @@ const settle = async () => {
 };
 
 // Through URLs, so the scripts' type check (not strict) does not follow into src/.
-const { createGateway } = await import(new URL('../src/index.ts', import.meta.url).href);
-const { serve } = await import(new URL('../src/runtimes/node/index.ts', import.meta.url).href);
+const from = (src, built) => new URL(o.dist ? `../dist/${built}` : `../src/${src}`, import.meta.url).href;
+const { createGateway } = await import(from('index.ts', 'index.js'));
+const { serve } = await import(from('runtimes/node/index.ts', 'runtimes/node/index.js'));
 const gateway = createGateway({ config: { heartbeatMs: 60_000, maxSubscribers: conns + 10 } });
 const server = await serve(gateway, { port: 0, hostname: '127.0.0.1' });
 const u = new URL(server.url);

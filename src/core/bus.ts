@@ -182,6 +182,7 @@ export class Bus {
 
   /** Registers a subscriber and starts its replay; the stream is usable at once. */
   subscribe<T>(o: SubscribeOptions<T>): Subscriber<T> {
+    const told = o.onEnd; // not `o` itself: the subscriber's end hook outlives the options
     const sub = new Subscriber<T>({
       id: this.#nextId++,
       transport: o.transport,
@@ -196,7 +197,7 @@ export class Bus {
       onEnd: (s, reason) => {
         this.#remove(s);
         this.#obs.ended(s, reason);
-        o.onEnd?.(reason);
+        told?.(reason);
       },
     });
     this.counters.subscribers_total++;
