@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { EventgateClient, type ClientError, type ClientOptions, type ControlMessage, type StateDetail } from '../../src/client/eventgate-client.ts';
 import { eventually, TestGateway } from '../browser/browser.ts';
-import { publish, sampleEvent } from '../helpers/server.ts';
+import { Pump } from '../helpers/pump.ts';
 import { hs256, SECRET } from '../helpers/tokens.ts';
 
 const PUBLISH_TOKEN = 'token-refresh-publish-0123';
@@ -37,28 +37,6 @@ async function totals(): Promise<{ subscribers_total: number; tokens_expired: nu
 }
 
 const expOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp as number;
-
-/** Publishes two events of the run every 40 ms until stopped; returns their ids. */
-class Pump {
-  readonly ids: string[] = [];
-  #stopped = false;
-  readonly #done: Promise<void>;
-  constructor(tag: string) {
-    this.#done = (async () => {
-      while (!this.#stopped) {
-        const res = await publish(gw.url, [sampleEvent('cache', { run: tag }), sampleEvent('error', { run: tag })], { authorization: `Bearer ${PUBLISH_TOKEN}` });
-        if (res.status !== 202) throw new Error(`publish: ${res.status} ${JSON.stringify(res.body)}`);
-        this.ids.push(...res.body.ids);
-        await sleep(40);
-      }
-    })();
-  }
-  async stop(): Promise<string[]> {
-    this.#stopped = true;
-    await this.#done;
-    return this.ids;
-  }
-}
 
 interface Log {
   ids: string[];
@@ -106,7 +84,7 @@ describe.each([
         'live',
       );
       const before = await totals();
-      const pump = new Pump(tag);
+      const pump = new Pump(gw.url, tag, { authorization: `Bearer ${PUBLISH_TOKEN}` });
       await sleep(7000); // past the first token's exp, and its successor's
       const sent = await pump.stop();
       await eventually(
@@ -158,7 +136,7 @@ describe.each([
       (s) => s === 'live',
       'live',
     );
-    const pump = new Pump(tag);
+    const pump = new Pump(gw.url, tag, { authorization: `Bearer ${PUBLISH_TOKEN}` });
     try {
       await eventually(
         () => log.errors.some((e) => e.status === 401),
@@ -218,7 +196,7 @@ describe.each([
         (s) => s === 'live',
         'live',
       );
-      const pump = new Pump(tag);
+      const pump = new Pump(gw.url, tag, { authorization: `Bearer ${PUBLISH_TOKEN}` });
       await eventually(
         () => expired && lives(log) >= 2,
         (x) => x,
