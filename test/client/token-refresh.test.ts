@@ -222,3 +222,23 @@ describe.each([
     }
   }, 20_000);
 });
+
+describe("a filter outside the token's grant", () => {
+  it('on a WebSocket: setFilter rejects with the forbidden field, and the filter stays as it was', async () => {
+    const tag = `grant-${++run}`;
+    const token = await hs256({ eventgate: { subscribe: { types: ['cache'] } } });
+    const client = new EventgateClient({ url: gw.url, transport: 'ws', WebSocket, filter: { types: ['cache'], meta: { run: tag } }, token });
+    try {
+      await eventually(
+        () => client.state,
+        (s) => s === 'live',
+        'live',
+      );
+      await expect(client.setFilter({ types: ['error'], meta: { run: tag } })).rejects.toMatchObject({ error: 'forbidden', field: 'types' });
+      expect(client.filter).toEqual({ types: ['cache'], meta: { run: tag } });
+      expect(client.state).toBe('live');
+    } finally {
+      client.close();
+    }
+  });
+});
