@@ -13,7 +13,7 @@ import { connectionRequest, type ConnectionRequest } from './request.ts';
 import { settingsOf, type Settings } from './settings.ts';
 import { reconnectDelay, Watchdog } from './timing.ts';
 import { afterRefusal, closeError, probe, refusalError, refusedCursorGap } from './refusal.ts';
-import { TokenKeeper } from './token.ts';
+import { type RefreshHooks, TokenKeeper } from './token.ts';
 import { openSse, openWs, type CloseInfo, type Transport, type TransportHandlers } from './transports.ts';
 import type { ClientError, ClientOptions, ConnectionState, EventInfo, StateDetail } from './types.ts';
 
@@ -39,6 +39,11 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #watchdog = new Watchdog();
   readonly #ping = () => this.#conn?.send({ op: 'ping' });
+  readonly #refreshHooks: RefreshHooks = {
+    sendAuth: (t) => this.#conn?.send({ op: 'auth', token: t }) ?? false,
+    reconnect: () => this.reconnect(),
+    error: (err) => this.#error(err),
+  };
   readonly #changes = new FilterChanges();
 
   constructor(options: ClientOptions<NoInfer<keyof E & string>> = {}) {
@@ -137,6 +142,7 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
       open: () => {
         this.#watchdog.heard();
         this.#setState('replaying', { lastEventId: this.#lastEventId });
+        this.#token.start(token, this.#refreshHooks); // the refresh of this connection's token
       },
       event: (e) => this.#onEvent(e),
       control: (c) => this.#onControl(c),
@@ -145,11 +151,6 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
     this.#conn = this.#s.kind === 'ws' ? openWs(req.url, h, { ...this.#s.ws, headers: req.headers }) : openSse(req.url, h, { ...this.#s.sse, headers: req.headers });
     const dead = () => this.#dead(id); // a WebSocket that answers nothing (not even a ping) within two intervals
     if (this.#s.kind === 'ws' && this.#s.pingMs > 0) this.#watchdog.start(this.#s.pingMs, this.#ping, dead);
-    this.#token.start(token, {
-      sendAuth: (t) => this.#conn?.send({ op: 'auth', token: t }) ?? false,
-      reconnect: () => this.reconnect(),
-      error: (err) => this.#error(err),
-    });
   }
 
   /** Closes the current transport quietly and cancels any wait. */
