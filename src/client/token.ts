@@ -14,8 +14,10 @@
  */
 import type { ClientError, TokenOption } from './types.ts';
 
-/** At most this long before `exp`, a token is refreshed. */
+/** A token is refreshed at most this long before `exp` ... */
 const MAX_LEAD_MS = 30_000;
+/** ... and at least this long before (or half its lifetime, if shorter), for a slow network or auth server. */
+const MIN_LEAD_MS = 5000;
 /** Successive refreshes are at least this far apart (and half a token's lifetime), whatever the clocks say. */
 const MIN_GAP_MS = 1000;
 /** setTimeout's longest delay; a later refresh re-arms. */
@@ -47,7 +49,8 @@ export function readClaims(token: string): TokenClaims {
 /**
  * Milliseconds from `now` until a token with these claims should be
  * refreshed: a quarter of its lifetime (`exp - iat`, else what is left of it)
- * before `exp`, at most 30 s before; and never sooner than half its lifetime
+ * before `exp`, but at least 5 s before (half the lifetime, if that is
+ * shorter) and at most 30 s before; and never sooner than half its lifetime
  * (at least 1 s) after the previous refresh, so that a clock far ahead of the
  * gateway's cannot make the client refresh in a loop. Undefined: no `exp`.
  */
@@ -55,7 +58,7 @@ export function refreshDelay(claims: TokenClaims, now: number, lastRefreshAt?: n
   if (claims.exp === undefined) return undefined;
   const expMs = claims.exp * 1000;
   const lifetime = claims.iat !== undefined && claims.iat < claims.exp ? expMs - claims.iat * 1000 : Math.max(0, expMs - now);
-  const due = expMs - Math.min(MAX_LEAD_MS, lifetime / 4);
+  const due = expMs - Math.min(MAX_LEAD_MS, Math.max(lifetime / 4, Math.min(lifetime / 2, MIN_LEAD_MS)));
   const notBefore = lastRefreshAt === undefined ? now : lastRefreshAt + Math.max(MIN_GAP_MS, lifetime / 2);
   return Math.round(Math.max(due, notBefore) - now);
 }

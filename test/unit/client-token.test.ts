@@ -31,10 +31,12 @@ describe('readClaims', () => {
 describe('refreshDelay', () => {
   const now = 1_000_000_000_000;
   const s = now / 1000;
-  it('is a quarter of the lifetime before exp, at most 30 s before', () => {
-    expect(refreshDelay({ iat: s, exp: s + 3 }, now)).toBe(2250);
+  it('is a quarter of the lifetime before exp; at least 5 s (or half the lifetime) and at most 30 s before', () => {
+    expect(refreshDelay({ iat: s, exp: s + 60 }, now)).toBe(45_000);
     expect(refreshDelay({ iat: s, exp: s + 3600 }, now)).toBe(3_570_000);
-    expect(refreshDelay({ exp: s + 8 }, now)).toBe(6000); // no iat: a quarter of what is left
+    expect(refreshDelay({ iat: s, exp: s + 12 }, now)).toBe(7000);
+    expect(refreshDelay({ iat: s, exp: s + 3 }, now)).toBe(1500);
+    expect(refreshDelay({ exp: s + 40 }, now)).toBe(30_000); // no iat: a quarter of what is left
   });
   it('is undefined without exp, and 0 when already due', () => {
     expect(refreshDelay({}, now)).toBeUndefined();
