@@ -92,7 +92,15 @@ describe.each([
         (n) => n >= sent.length,
         'every event',
       );
-      const after = await totals();
+      // A refresh may be under way (a token minted, not yet acknowledged or connected with): wait until none is.
+      const authAcks = () => controls(log, 'ack').filter((c) => c.op === 'auth').length;
+      const settled = async () => {
+        const [n, acked, t] = [minted.length, authAcks(), await totals()];
+        const reconnects = t.subscribers_total - before.subscribers_total;
+        const done = (transport === 'ws' ? acked === n - 1 : reconnects === n - 1 && client.state === 'live') && n === minted.length;
+        return { done, t, n, acked, reconnects, states: log.states.map((x) => x.state), errors: log.errors };
+      };
+      const after = (await eventually(settled, (x) => x.done, 'no refresh under way')).t;
 
       expect(log.ids).toEqual(sent);
       expect(log.errors).toEqual([]);
