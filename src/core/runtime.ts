@@ -5,6 +5,7 @@
  */
 import type { Context } from 'hono';
 import type { UpgradeWebSocket, WSContext, WSEvents } from 'hono/ws';
+import type { DirectSource } from './sink.ts';
 import type { SubscriptionSpec } from './subscription.ts';
 import type { WsBatch } from './ws-batch.ts';
 
@@ -49,6 +50,13 @@ export interface RuntimeAdapter {
    */
   onConnectionClose?(c: Context, cb: () => void): void;
   ws?: WsCapabilities;
+  /**
+   * The body of an SSE response, written by the runtime straight from the
+   * subscriber (`source.attach`), where it has a faster way than reading a
+   * web ReadableStream (Bun's direct streams). Absent: the subscriber's own
+   * stream is the body (Node attaches to it the same way: sink.ts).
+   */
+  eventStreamBody?(source: DirectSource<Uint8Array>): ReadableStream<Uint8Array>;
   /**
    * Reads the request body, at most `limit` bytes; resolves undefined when it
    * is larger (the rest is discarded). Returns undefined itself when it cannot

@@ -23,6 +23,8 @@ export interface DirectSource<T> {
   attach(sink: Sink<T>): boolean;
   /** The transport is ready for more after `write` returned false. */
   resume(): void;
+  /** The transport's connection is gone: the stream ends quietly. */
+  close(): void;
 }
 
 /** Streams made by streamSink, to the subscriber behind each: how a transport skips the stream. */

@@ -55,6 +55,9 @@ export function runtimeSlot(): RuntimeSlot {
     get onConnectionClose() {
       return bound?.onConnectionClose;
     },
+    get eventStreamBody() {
+      return bound?.eventStreamBody;
+    },
     // The app reads `ws` and `asset` once, when it is built: these delegate at each call.
     ws: {
       get backpressure() {

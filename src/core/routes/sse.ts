@@ -23,7 +23,7 @@ export const SSE_HEADERS = {
 /** What the SSE route needs. */
 export interface SseDeps {
   bus: Pick<Bus, 'subscribe'>;
-  runtime: Pick<RuntimeAdapter, 'onConnectionClose'>;
+  runtime: Pick<RuntimeAdapter, 'onConnectionClose' | 'eventStreamBody'>;
   /** The `retry:` sent at the start of every stream. */
   sseRetryMs: number;
   /** Token expiry and limits (the spec's `access`). */
@@ -55,6 +55,7 @@ export function sseHandler(deps: SseDeps) {
     // disconnect; the request signal is not needed (it costs an AbortController per stream).
     if (deps.runtime.onConnectionClose) deps.runtime.onConnectionClose(c, gone);
     else c.req.raw.signal?.addEventListener('abort', gone, { once: true });
-    return new Response(sub.stream, { status: 200, headers: { ...SSE_HEADERS, ...extraHeaders } });
+    const body = deps.runtime.eventStreamBody?.(sub) ?? sub.stream;
+    return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...extraHeaders } });
   };
 }

@@ -18,6 +18,7 @@ import type { WsBatch } from '../../core/ws-batch.ts';
 import { readAsset } from '../assets.ts';
 import { portableProcessMetrics } from '../process-metrics.ts';
 import { WS_CLOSE } from '../../core/routes/ws.ts';
+import { directEventStream } from './event-stream.ts';
 
 /** The parts of Bun's ServerWebSocket used here. */
 export interface BunSocket {
@@ -143,6 +144,7 @@ export const bunRuntime: RuntimeAdapter = {
   readBody: (c, limit) => readBodyDraining(c.req.raw, limit),
   remoteAddress: (c) => (c.env ? getConnInfo(c).remote.address : undefined),
   ws: { sendBatch, backpressure: true },
+  eventStreamBody: directEventStream,
   asset: readAsset,
   processMetrics: portableProcessMetrics,
 };
