@@ -32,6 +32,8 @@ export const runtimes = {
     command: () => ['npm', 'run', 'start:bun'],
     limits: {
       headers_timeout: 'Bun.serve has no setting for how long request headers may take; it drops a connection whose headers are not in after about 10 s, with no answer',
+      max_connections:
+        'Bun tells a server its requests in flight and its WebSockets (pendingRequests, pendingWebSockets), not its idle keep-alive connections, so MAX_CONNECTIONS counts only those and an idle connection is never refused',
     },
   },
   deno: {
@@ -41,6 +43,7 @@ export const runtimes = {
       headers_timeout: 'Deno.serve has no time limit for request headers and hands the app nothing before they are all in, so trickled headers hold the connection',
       h2c_offer_body:
         'Deno.serve holds back the body of a request that carries an upgrade offer ("Cannot read request body as underlying resource unavailable"), so a publish sent by curl --http2 gets 400',
+      max_connections: 'Deno.serve counts no connections and tells the app nothing when one opens or closes, so MAX_CONNECTIONS is not applied',
     },
   },
 } satisfies Record<string, RuntimeEntry>;
