@@ -32,6 +32,8 @@ export const runtimes = {
     command: () => ['npm', 'run', 'start:bun'],
     limits: {
       headers_timeout: 'Bun.serve has no setting for how long request headers may take; it drops a connection whose headers are not in after about 10 s, with no answer',
+      ws_subprotocol_unselected:
+        'Bun always selects the first subprotocol a client offers (hono/bun can replace the Sec-WebSocket-Protocol value but not remove the header), so a handshake that offers one is refused with 400 rather than answered with a subprotocol eventgate does not speak',
       max_connections:
         'Bun tells a server its requests in flight and its WebSockets (pendingRequests, pendingWebSockets), not its idle keep-alive connections, so MAX_CONNECTIONS counts only those and an idle connection is never refused',
     },

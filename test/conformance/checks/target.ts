@@ -39,6 +39,8 @@ export type Capability =
   | 'body_timeout'
   /** An oversized body sent with `Connection: close` gets a 413 the client can read before the connection ends. */
   | 'readable_413_on_close'
+  /** A WebSocket handshake that offers subprotocols is upgraded with none selected (eventgate speaks none); without it, such a handshake is refused with 400. */
+  | 'ws_subprotocol_unselected'
   /** MAX_CONNECTIONS counts every open client connection, idle keep-alive ones included: a request on one past the cap gets 503 with JSON, and the connection closes. */
   | 'max_connections';
 
