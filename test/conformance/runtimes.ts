@@ -46,6 +46,8 @@ export const runtimes = {
       h2c_offer_body:
         'Deno.serve holds back the body of a request that carries an upgrade offer ("Cannot read request body as underlying resource unavailable"), so a publish sent by curl --http2 gets 400',
       max_connections: 'Deno.serve counts no connections and tells the app nothing when one opens or closes, so MAX_CONNECTIONS is not applied',
+      ws_close_while_client_sends:
+        'Deno drops a WebSocket whose peer sends a message after the server began to close it (seen with Deno.upgradeWebSocket alone: the server sees close code 0), and what it still had buffered goes with the close frame, so a client that keeps sending while it is cut off for overflow gets 1006, not 1013; it is cut off all the same and resumes with its cursor',
     },
   },
 } satisfies Record<string, RuntimeEntry>;

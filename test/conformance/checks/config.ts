@@ -9,7 +9,7 @@ export const CONFORMANCE_ENV = {
   REPLAY_DEFAULT: '5',
   HEARTBEAT_MS: '300',
   SSE_RETRY_MS: '100',
-  WS_PING_MS: '1000',
+  WS_PING_MS: '2500', // a paused client in the slow-consumer checks must outlive its flood (two missed pings)
   QUEUE_MAX_EVENTS: '100',
   QUEUE_MAX_BYTES: '1048576',
   OVERFLOW_GRACE_MS: '3000',

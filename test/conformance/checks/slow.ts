@@ -3,6 +3,8 @@
  * By default it is ended with an `overflow` signal (SSE) or close 1013 (WS);
  * with on_overflow=drop it keeps its connection and is told, with a
  * `dropped` control, how many events it lost. Both are counted in the stats.
+ * A WebSocket's replies (acks, errors, pongs) count like events, so a client
+ * that sends without reading is cut off too (issue 9, item 5).
  */
 import { describe, expect } from 'vitest';
 import { StalledClient } from '../../helpers/stalled.ts';
@@ -156,6 +158,53 @@ export function slowConsumerChecks(t: () => Target, limits: Limits): void {
         expect(c.closeCode).toBeUndefined();
         expect((await stats(t())).totals.dropped).toBeGreaterThanOrEqual(total);
         c.close();
+      },
+      SLOW,
+    );
+
+    itNeeds(
+      limits,
+      ['ws', 'ws_backpressure'],
+      `counts WebSocket replies against the subscriber's queue marks: a client that sends filter ops without reading is cut off, ${
+        limits.ws_close_while_client_sends === undefined ? 'with 1013' : `its close code lost (${limits.ws_close_while_client_sends})`
+      }`,
+      async () => {
+        const run = runMarker();
+        const before = await stats(t());
+        const c = await ws(t(), `replay=0&meta.run=${run}`);
+        await c.ready();
+        c.ws.pause();
+        const queued = async () => mine(await stats(t()), run)[0]?.queued_events ?? 0;
+        // Fill what the sockets buffer, until the gateway itself holds events for this client (a few, far from QUEUE_MAX_BYTES)...
+        for (let bytes = 0; (await queued()) === 0; bytes += 8 * PAD.length) {
+          expect(bytes, 'bytes published before the gateway held any').toBeLessThan(FLOOD_LIMIT_BYTES);
+          await publishOk(
+            t(),
+            Array.from({ length: 8 }, () => sample('cache', run, { pad: PAD })),
+          );
+        }
+        // ...then small events, until it holds most of its mark: events alone never overflow here.
+        const held = Math.floor(QUEUE_MAX_EVENTS * 0.7);
+        for (let i = 0; (await queued()) < held; i++) {
+          expect(i, 'small events to reach 70% of QUEUE_MAX_EVENTS').toBeLessThan(QUEUE_MAX_EVENTS);
+          await publishOk(
+            t(),
+            Array.from({ length: 5 }, () => sample('cache', run)),
+          );
+        }
+        expect(mine(await stats(t()), run)).toHaveLength(1);
+        expect((await stats(t())).totals.slow_disconnects).toBe(before.totals.slow_disconnects);
+        // The replies to these (each under MAX_WS_MESSAGE_BYTES and within WS_MESSAGE_RATE's burst) take it past the mark.
+        const ops = QUEUE_MAX_EVENTS - held + 15; // more than it takes: the client is still sending when it is cut off
+        for (let i = 0; i < ops; i++) c.send({ op: 'filter', meta: { run, pad: `${i}`.padEnd(600, 'y') } });
+        await expect.poll(async () => mine(await stats(t()), run).length, { timeout: 30_000 }).toBe(0);
+        expect((await stats(t())).totals.slow_disconnects).toBe(before.totals.slow_disconnects + 1);
+        c.ws.resume();
+        await c.until((x) => x.closeCode !== undefined, 30_000, 'close');
+        if (limits.ws_close_while_client_sends === undefined) {
+          expect(c.closeCode).toBe(1013);
+          expect(c.closeReason).toMatch(/slow consumer/);
+        } else expect([1013, 1006]).toContain(c.closeCode); // cut off all the same, its close frame lost (the runtime's limit)
       },
       SLOW,
     );

@@ -41,6 +41,8 @@ export type Capability =
   | 'readable_413_on_close'
   /** A WebSocket handshake that offers subprotocols is upgraded with none selected (eventgate speaks none); without it, such a handshake is refused with 400. */
   | 'ws_subprotocol_unselected'
+  /** A WebSocket the gateway closes (1013, 1001) while its client is still sending gets its close frame, after what was sent before it. */
+  | 'ws_close_while_client_sends'
   /** MAX_CONNECTIONS counts every open client connection, idle keep-alive ones included: a request on one past the cap gets 503 with JSON, and the connection closes. */
   | 'max_connections';
 

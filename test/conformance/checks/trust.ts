@@ -1,6 +1,6 @@
 /**
- * What the gateway trusts, and hostile event input (issue 9, items 3, 6, 7,
- * 9, 10), on every runtime. These run against their own gateway, TRUST_ENV:
+ * What the gateway trusts, and hostile event input (issue 9, items 3, 5, 6,
+ * 7, 9, 10), on every runtime. These run against their own gateway, TRUST_ENV:
  * no token (so loopback decides who publishes), no ALLOWED_ORIGINS, a
  * PUBLIC_URL, and trusted proxies: 127.0.0.2, which the checks connect
  * from, and 10.0.0.0/8, which they name in forwarded chains.
@@ -17,13 +17,17 @@ const PROXY = '127.0.0.2';
 /** The name browsers reach this gateway by. */
 const PUBLIC_HOST = 'events.example.com';
 
-/** MAX_BODY_BYTES is raised to carry metadata nested 100,000 levels deep (600 kB). */
+/**
+ * MAX_BODY_BYTES is raised to carry metadata nested 100,000 levels deep
+ * (600 kB), and MAX_WS_MESSAGE_BYTES to carry a 50 kB filter.
+ */
 export const TRUST_ENV: Record<string, string> = {
   PUBLISH_TOKEN: '',
   ALLOWED_ORIGINS: '',
   TRUST_PROXY: `${PROXY}, 10.0.0.0/8`,
   PUBLIC_URL: `https://${PUBLIC_HOST}/base/`,
   MAX_BODY_BYTES: '1048576',
+  MAX_WS_MESSAGE_BYTES: '65536',
 };
 
 const wsStatus = (t: Target, headers: Record<string, string>) =>
@@ -172,6 +176,19 @@ export function trustChecks(t: () => Target, limits: Limits): void {
       const after = await publishFrom(t().url, sample('cache', run));
       expect(after.status).toBe(202);
       expect(await stored(t(), run)).toEqual(after.json().ids);
+    });
+
+    itNeeds(limits, 'ws', 'acknowledges a WebSocket filter of 50 kB by its size, never echoing it, and a small one by echoing it', async () => {
+      const run = runMarker();
+      const c = await ws(t(), `replay=0&meta.run=${run}`);
+      await c.ready();
+      c.send({ op: 'filter', meta: { run } });
+      c.send({ op: 'filter', meta: { run, pad: 'y'.repeat(50_000) } });
+      await c.until((x) => x.controls('ack').length === 2, 10_000, 'two acks');
+      expect(c.controls('ack')[0]).toEqual({ control: 'ack', op: 'filter', filter: { meta: { run } } });
+      expect(c.controls('ack')[1]).toEqual({ control: 'ack', op: 'filter', filter_bytes: expect.any(Number) });
+      expect(c.controls('ack')[1].filter_bytes).toBeGreaterThan(50_000);
+      c.close();
     });
 
     it('accepts metadata nested 32 levels deep and refuses 33, objects or arrays, with a 422 naming the path', async () => {
