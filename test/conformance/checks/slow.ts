@@ -174,14 +174,22 @@ export function slowConsumerChecks(t: () => Target, limits: Limits): void {
         const c = await ws(t(), `replay=0&meta.run=${run}`);
         await c.ready();
         c.ws.pause();
-        const queued = async () => mine(await stats(t()), run)[0]?.queued_events ?? 0;
-        // Fill what the sockets buffer, until the gateway itself holds events for this client (a few, far from QUEUE_MAX_BYTES)...
-        for (let bytes = 0; (await queued()) === 0; bytes += 8 * PAD.length) {
+        const queued = async (): Promise<number> => {
+          const s = mine(await stats(t()), run)[0];
+          if (!s) throw new Error(`the subscriber was closed before its replies were sent: ${JSON.stringify(c.closeCode ?? 'open')}`);
+          return s.queued_events;
+        };
+        // Fill what the sockets buffer, quickly (the paused client does not answer pings), until the gateway
+        // itself holds events for this client: at most two batches, far from QUEUE_MAX_BYTES...
+        for (let bytes = 0, held = 0; held === 0; bytes += BATCH * PAD.length) {
           expect(bytes, 'bytes published before the gateway held any').toBeLessThan(FLOOD_LIMIT_BYTES);
-          await publishOk(
-            t(),
-            Array.from({ length: 8 }, () => sample('cache', run, { pad: PAD })),
-          );
+          [held] = await Promise.all([
+            queued(),
+            publishOk(
+              t(),
+              Array.from({ length: BATCH }, () => sample('cache', run, { pad: PAD })),
+            ),
+          ]);
         }
         // ...then small events, until it holds most of its mark: events alone never overflow here.
         const held = Math.floor(QUEUE_MAX_EVENTS * 0.7);
