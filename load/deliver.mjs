@@ -6,6 +6,7 @@
 //
 //   node load/deliver.mjs --transport ws --subs 2000 --rate 200 --seconds 20
 //   node load/deliver.mjs --url http://10.0.0.5:8000 --transport sse ...   (remote: no server CPU/RSS)
+//   node load/deliver.mjs --redis redis://127.0.0.1:6379 --gateways 2 --subs 2000 ...  (two instances on one stream)
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,17 +37,27 @@ const fix = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** `total` split over `n` parts as evenly as possible. */
+const split = (total, n) => Array.from({ length: n }, (_, k) => Math.floor(total / n) + (k < total % n ? 1 : 0));
+
 /**
- * Runs one delivery measurement against `gw` ({url, pid?}); resolves with the result object.
- * @param {Record<string, any>} o @param {{ url: string, pid?: number }} gw @param {(line: string) => void} [log]
+ * Runs one delivery measurement against `gw` ({url, pid?}), or against
+ * several gateways sharing one stream (an array: subscribers are spread
+ * evenly over them, publishes go round-robin, server CPU and RSS are summed);
+ * resolves with the result object.
+ * @param {Record<string, any>} o @param {{ url: string, pid?: number } | { url: string, pid?: number }[]} gwOrList @param {(line: string) => void} [log]
  */
-export async function runDelivery(o, gw, log = () => {}) {
+export async function runDelivery(o, gwOrList, log = () => {}) {
   o = { ...DELIVER_DEFAULTS, ...o };
-  const u = new URL(gw.url);
+  const gws = Array.isArray(gwOrList) ? gwOrList : [gwOrList];
+  const gw = gws[0];
   const base = o.transport === 'ws' ? '/ws/events?replay=0' : '/api/events/stream?replay=0';
   const stalled = Math.round((o.subs * (o.stalled || 0)) / 100);
-  const worker = fork(path.join(HERE, 'lib/subscriber-worker.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const waitMsg = (type) =>
+  const subsOf = split(o.subs, gws.length);
+  const probesOf = split(o.probes, gws.length);
+  const stalledOf = split(stalled, gws.length);
+  const workers = gws.map(() => fork(path.join(HERE, 'lib/subscriber-worker.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const waitOne = (worker, type) =>
     new Promise((resolve) => {
       const f = (m) => {
         if (m.type === type) {
@@ -56,31 +67,44 @@ export async function runDelivery(o, gw, log = () => {}) {
       };
       worker.on('message', f);
     });
-  await waitMsg('up');
-  const sampler = gw.pid ? new Sampler(gw.pid) : undefined;
-  const rssBefore = sampler?.now().rssKiB;
-  worker.send({
-    cmd: 'connect',
-    cfg: {
-      host: u.hostname,
-      port: Number(u.port || 80),
-      transport: o.transport,
-      subs: o.subs,
-      probes: o.probes,
-      stalled,
-      paths: filterPaths(base, o.filters),
-      concurrency: o.concurrency,
-      headers: o.headers,
-    },
+  /** Sends `cmd` to every worker; resolves with their answers, in gateway order. */
+  const ask = (cmd, type) => Promise.all(workers.map((w) => (w.send({ cmd }), waitOne(w, type))));
+  await Promise.all(workers.map((w) => waitOne(w, 'up')));
+  const samplers = gws.every((g) => g.pid) ? gws.map((g) => new Sampler(g.pid)) : undefined;
+  const sumOf = (f) => samplers?.reduce((a, smp) => a + f(smp), 0);
+  const rssBefore = sumOf((smp) => smp.now().rssKiB);
+  gws.forEach((g, k) => {
+    const u = new URL(g.url);
+    workers[k].send({
+      cmd: 'connect',
+      cfg: {
+        host: u.hostname,
+        port: Number(u.port || 80),
+        transport: o.transport,
+        subs: subsOf[k],
+        probes: probesOf[k],
+        stalled: stalledOf[k],
+        paths: filterPaths(base, o.filters),
+        concurrency: o.concurrency,
+        headers: o.headers,
+      },
+    });
   });
-  const conn = await waitMsg('connected');
-  log(`connected ${conn.alive}/${o.subs} in ${conn.ms} ms`);
+  const conns = await Promise.all(workers.map((w) => waitOne(w, 'connected')));
+  const conn = {
+    alive: conns.reduce((a, c) => a + c.alive, 0),
+    failed: conns.reduce((a, c) => a + c.failed, 0),
+    ms: Math.max(...conns.map((c) => c.ms)),
+    status: conns.find((c) => c.status)?.status,
+  };
+  log(`connected ${conn.alive}/${o.subs} in ${conn.ms} ms${gws.length > 1 ? ` over ${gws.length} gateways` : ''}`);
   if (conn.alive === 0) {
-    worker.send({ cmd: 'close' });
-    sampler?.stop();
+    for (const w of workers) w.send({ cmd: 'close' });
+    for (const smp of samplers ?? []) smp.stop();
     throw new Error(`no subscriber could connect to ${gw.url}${base} (${conn.status ?? 'connection refused or refused upgrade'})`);
   }
-  const pool = new Pool(gw.url, { connections: 8, pipelining: 1 });
+  const pools = gws.map((g) => new Pool(g.url, { connections: 8, pipelining: 1 }));
+  let turn = 0;
   const headers = { 'content-type': 'application/json', ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) };
   const pad = padFor(o.payload);
   let ok = 0,
@@ -89,6 +113,7 @@ export async function runDelivery(o, gw, log = () => {}) {
   const post = async (events) => {
     inflight++;
     try {
+      const pool = pools[turn++ % pools.length];
       const r = await pool.request({ path: '/api/events', method: 'POST', headers, body: JSON.stringify(events.length === 1 ? events[0] : events) });
       await r.body.dump();
       if (r.statusCode >= 200 && r.statusCode < 300) ok += events.length;
@@ -101,9 +126,10 @@ export async function runDelivery(o, gw, log = () => {}) {
   };
 
   // Warm-up: every reading subscriber has had one event (so every subscription is live).
+  /** Every subscriber's count, in one list over all gateways (with each one's alive and stalled flags). */
   const counts = async () => {
-    worker.send({ cmd: 'counts' });
-    return waitMsg('counts');
+    const all = await ask('counts', 'counts');
+    return { counts: all.flatMap((c) => c.counts), alive: all.flatMap((c) => c.alive), stalled: all.flatMap((c) => c.stalled) };
   };
   for (let i = 0; ; i++) {
     await post([loadEvent(-1, pad)]);
@@ -116,9 +142,12 @@ export async function runDelivery(o, gw, log = () => {}) {
     }
   }
   await sleep(150);
-  const baseline = (await counts()).counts;
-  const rssIdle = sampler?.now().rssKiB;
-  sampler?.mark();
+  const base0 = await counts();
+  const baseline = base0.counts;
+  const stalledFlags = base0.stalled;
+  const probeFlags = probesOf.flatMap((p, k) => Array.from({ length: subsOf[k] }, (_, i) => i < p));
+  const rssIdle = sumOf((smp) => smp.now().rssKiB);
+  for (const smp of samplers ?? []) smp.mark();
   ok = 0;
   failed = 0;
   // --scrape-ms: a scraper reads /metrics that often while the load runs (its rendering counts in the server's CPU).
@@ -170,17 +199,23 @@ export async function runDelivery(o, gw, log = () => {}) {
     await sleep(50);
   }
   clearInterval(scraper);
-  const win = sampler?.window();
-  worker.send({ cmd: 'report' });
-  const rep = await waitMsg('report');
-  worker.send({ cmd: 'close' });
-  await pool.close();
+  const wins = samplers?.map((smp) => smp.window());
+  const win = wins && { cpuS: wins.reduce((a, w) => a + w.cpuS, 0), peakRssKiB: wins.reduce((a, w) => a + w.peakRssKiB, 0) };
+  const reps = await ask('report', 'report');
+  const rep = {
+    counts: reps.flatMap((r) => r.counts),
+    probes: reps.flatMap((r) => r.probes),
+    closed: reps.reduce((a, r) => a + r.closed, 0),
+    cpuS: reps.reduce((a, r) => a + r.cpuS, 0),
+  };
+  for (const w of workers) w.send({ cmd: 'close' });
+  for (const pool of pools) await pool.close();
 
   let delivered = 0,
     minSub = Infinity,
     maxSub = 0;
   rep.counts.forEach((n, k) => {
-    if (k >= o.subs - stalled && k >= o.probes) return;
+    if (stalledFlags[k] && !probeFlags[k]) return;
     const d = n - baseline[k];
     delivered += d;
     minSub = Math.min(minSub, d);
@@ -197,7 +232,7 @@ export async function runDelivery(o, gw, log = () => {}) {
   }
   const spanS = (lastDelivery - t0) / 1000;
   return {
-    params: { ...o, stalledSubs: stalled, url: gw.url },
+    params: { ...o, stalledSubs: stalled, url: gws.map((g) => g.url).join(',') },
     connect: { ms: conn.ms, alive: conn.alive, failed: conn.failed },
     published: { ok, failed, total, seconds: pubS, perS: ok / pubS },
     delivered,
@@ -210,7 +245,7 @@ export async function runDelivery(o, gw, log = () => {}) {
     latencyMs: { n: lat.length, p50: pct(lat, 50), p90: pct(lat, 90), p99: pct(lat, 99), max: lat[lat.length - 1] },
     probes: { count: rep.probes.length, lost, dupes },
     closedBySever: rep.closed,
-    server: sampler
+    server: samplers
       ? {
           cpuS: win.cpuS,
           cpuPct: (100 * win.cpuS) / spanS,
@@ -249,6 +284,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       stalled: { type: 'string' },
       drain: { type: 'string' },
       token: { type: 'string' },
+      gateways: { type: 'string' },
+      redis: { type: 'string' },
       'scrape-ms': { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean' },
@@ -261,19 +298,24 @@ Without --url a gateway is started here (npm start on a free port). With a loopb
 pid is found from its listening socket; with a remote --url server CPU and RSS are not measured.
 --filters K spreads subscribers over K distinct filters (each matches every load event);
 --stalled PCT makes that percentage of subscribers stop reading after the handshake;
---scrape-ms MS reads /metrics every MS ms while the load runs (a Prometheus scraper's cost).`);
+--scrape-ms MS reads /metrics every MS ms while the load runs (a Prometheus scraper's cost).
+--redis URL starts the gateways on that Redis (REDIS_URL, a fresh key prefix); --gateways N starts N of them
+(subscribers spread evenly, publishes round-robin, server CPU and RSS summed); --url a,b takes running ones.`);
     process.exit(0);
   }
   const o = { transport: a.transport, token: a.token || process.env.PUBLISH_TOKEN };
   for (const k of ['subs', 'rate', 'seconds', 'payload', 'batch', 'probes', 'filters', 'stalled', 'drain']) if (a[k] !== undefined) o[k] = Number(a[k]);
   if (a['scrape-ms'] !== undefined) o.scrapeMs = Number(a['scrape-ms']);
-  const gw = await gateway({ url: a.url, log: console.error });
-  if (!gw.local) console.error('server CPU and RSS: unavailable (remote gateway)');
+  const env = a.redis ? { REDIS_URL: a.redis, REDIS_PREFIX: `load-${process.pid}-${Date.now()}` } : {};
+  const urls = a.url ? a.url.split(',') : Array.from({ length: Number(a.gateways ?? 1) }, () => undefined);
+  const gws = [];
   try {
-    const r = await runDelivery(o, gw, console.error);
+    for (const url of urls) gws.push(await gateway({ url, env, log: console.error }));
+    if (gws.some((g) => !g.local)) console.error('server CPU and RSS: unavailable (remote gateway)');
+    const r = await runDelivery(o, gws.length === 1 ? gws[0] : gws, console.error);
     console.log(summary(r));
     if (a.json) fs.writeFileSync(a.json, JSON.stringify(r, null, 2));
   } finally {
-    await gw.stop();
+    for (const gw of gws) await gw.stop();
   }
 }

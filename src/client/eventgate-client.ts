@@ -1,28 +1,24 @@
 /**
  * eventgate/client: one subscription over SSE or WebSocket that never loses
  * its place. It reconnects by itself with exponential backoff and jitter,
- * always with the last cursor it saw in the query (and, when given a
- * storage, from the cursor saved before a page reload), and reports every
- * gap, drop, overflow and state change. No dependencies.
+ * always with the last cursor it saw (and, given a storage, the one saved
+ * before a page reload), refreshes its token before `exp` (token.ts), and
+ * reports every gap, drop, overflow and state change. No dependencies.
  */
-import { WS_CLOSE, type BuiltinEvents, type Control, type ErrorControl, type Filter, type GapControl, type GatewayEvent } from '../protocol.ts';
+import { WS_CLOSE, type BuiltinEvents, type Control, type ErrorControl, type Filter, type GatewayEvent } from '../protocol.ts';
 import { CursorStore } from './cursor-store.ts';
 import { FilterChanges } from './filter-changes.ts';
 import { ClientHandlers } from './handlers.ts';
-import { subscriptionUrl } from './query.ts';
+import { connectionRequest, type ConnectionRequest } from './request.ts';
 import { settingsOf, type Settings } from './settings.ts';
 import { reconnectDelay, Watchdog } from './timing.ts';
-import { openSse, openWs, probe, refusalError, type CloseInfo, type Transport, type TransportHandlers } from './transports.ts';
+import { afterRefusal, closeError, probe, refusalError, refusedCursorGap } from './refusal.ts';
+import { type RefreshHooks, TokenKeeper } from './token.ts';
+import { openSse, openWs, type CloseInfo, type Transport, type TransportHandlers } from './transports.ts';
 import type { ClientError, ClientOptions, ConnectionState, EventInfo, StateDetail } from './types.ts';
 
 export { subscriptionQuery } from './query.ts';
 export type * from './types.ts';
-
-/** Refusals that another attempt with the same request cannot fix. */
-const FATAL_STATUS = new Set([400, 401, 403, 404]);
-
-/** Closes that are part of normal operation, not worth an error report. */
-const QUIET_CLOSE = new Set<number>([WS_CLOSE.normal, WS_CLOSE.goingAway, 1006, WS_CLOSE.tryAgainLater]);
 
 export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
   readonly #s: Settings;
@@ -31,6 +27,9 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
   #lastEventId: string | null = null;
   #state: ConnectionState = 'connecting';
   #conn: Transport | null = null;
+  /** Waiting for the token function's Promise before opening. */
+  #awaitingToken = false;
+  readonly #token: TokenKeeper;
   #live = false;
   #attempt = 0;
   #connId = 0;
@@ -39,6 +38,12 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
   #nextDelay: number | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #watchdog = new Watchdog();
+  readonly #ping = () => this.#conn?.send({ op: 'ping' });
+  readonly #refreshHooks: RefreshHooks = {
+    sendAuth: (t) => this.#conn?.send({ op: 'auth', token: t }) ?? false,
+    reconnect: () => this.reconnect(),
+    error: (err) => this.#error(err),
+  };
   readonly #changes = new FilterChanges();
 
   constructor(options: ClientOptions<NoInfer<keyof E & string>> = {}) {
@@ -46,6 +51,7 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
     this.#s = settingsOf(options);
     this.#filter = { ...(options.filter ?? {}) };
     this.#cursors = new CursorStore(options.storage, this.#s.base, options.storageKey);
+    this.#token = new TokenKeeper(options.token);
     this.#lastEventId = options.lastEventId ?? this.#cursors.load(this.#filter);
     if (options.connect !== false) this.#connect();
     else this.#state = 'idle';
@@ -72,7 +78,7 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
 
   /** Connects when created with `connect: false`, or after close(). */
   connect(): this {
-    if (this.#conn || this.#timer !== undefined) return this;
+    if (this.#conn || this.#timer !== undefined || this.#awaitingToken) return this;
     this.#closed = false;
     this.#connect();
     return this;
@@ -116,17 +122,6 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
     this.#setState('closed', {});
   }
 
-  #url(kind: 'sse' | 'ws'): string {
-    const cursor = this.#lastEventId ?? undefined;
-    const extra = {
-      last_event_id: cursor,
-      replay: cursor ? undefined : this.#s.replay,
-      on_overflow: this.#s.overflowPolicy,
-      access_token: typeof this.#s.token === 'function' ? this.#s.token() : this.#s.token,
-    };
-    return subscriptionUrl(this.#s.base, kind, this.#filter, extra);
-  }
-
   #connect(): void {
     if (this.#closed) return;
     clearTimeout(this.#timer);
@@ -134,18 +129,28 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
     const id = ++this.#connId;
     this.#live = false;
     this.#setState('connecting', { attempt: this.#attempt, lastEventId: this.#lastEventId });
-    const sseUrl = this.#url('sse');
+    this.#awaitingToken = this.#token.forConnection(
+      (t) => id === this.#connId && this.#open(id, t),
+      (err) => id === this.#connId && (this.#error(err), this.#schedule()),
+    );
+  }
+
+  #open(id: number, token: string | undefined): void {
+    this.#awaitingToken = false;
+    const req = connectionRequest(this.#s, this.#filter, this.#lastEventId, token);
     const h: TransportHandlers = {
       open: () => {
         this.#watchdog.heard();
         this.#setState('replaying', { lastEventId: this.#lastEventId });
+        this.#token.start(token, this.#refreshHooks); // the refresh of this connection's token
       },
       event: (e) => this.#onEvent(e),
       control: (c) => this.#onControl(c),
-      close: (info) => void this.#onClose(id, info, sseUrl),
+      close: (info) => void this.#onClose(id, info, req),
     };
-    this.#conn = this.#s.kind === 'ws' ? openWs(this.#url('ws'), h, this.#s.ws) : openSse(sseUrl, h, this.#s.sse);
-    if (this.#s.kind === 'ws' && this.#s.pingMs > 0) this.#startPings();
+    this.#conn = this.#s.kind === 'ws' ? openWs(req.url, h, { ...this.#s.ws, headers: req.headers }) : openSse(req.url, h, { ...this.#s.sse, headers: req.headers });
+    const dead = () => this.#dead(id); // a WebSocket that answers nothing (not even a ping) within two intervals
+    if (this.#s.kind === 'ws' && this.#s.pingMs > 0) this.#watchdog.start(this.#s.pingMs, this.#ping, dead);
   }
 
   /** Closes the current transport quietly and cancels any wait. */
@@ -153,45 +158,39 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#watchdog.stop();
+    this.#token.stop();
     this.#connId++;
     this.#conn?.close();
     this.#conn = null;
-    this.#live = false;
+    this.#awaitingToken = this.#live = false;
     this.#changes.awaitReady();
   }
 
-  /** A WebSocket that answers nothing (not even our ping) within two intervals is taken for dead. */
-  #startPings(): void {
-    const id = this.#connId;
-    this.#watchdog.start(
-      this.#s.pingMs,
-      () => this.#conn?.send({ op: 'ping' }),
-      () => {
-        this.#error({ error: 'timeout', message: `no answer from the gateway for ${2 * this.#s.pingMs} ms; reconnecting` });
-        this.#conn?.close();
-        void this.#onClose(id, { opened: true }, '');
-      },
-    );
+  #dead(id: number): void {
+    this.#error({ error: 'timeout', message: `no answer from the gateway for ${2 * this.#s.pingMs} ms; reconnecting` });
+    this.#conn?.close();
+    void this.#onClose(id, { opened: true });
   }
 
-  async #onClose(id: number, info: CloseInfo, sseUrl: string): Promise<void> {
+  async #onClose(id: number, info: CloseInfo, req?: ConnectionRequest): Promise<void> {
     if (id !== this.#connId || this.#closed) return;
     this.#watchdog.stop();
+    this.#token.stop();
     this.#conn = null;
-    this.#live = false;
+    this.#awaitingToken = this.#live = false;
     this.#changes.awaitReady();
     if (info.code === WS_CLOSE.tryAgainLater) this.#nextDelay ??= 0; // overflow on WebSocket: resume by replay at once
-    if (info.code !== undefined && !QUIET_CLOSE.has(info.code)) {
-      this.#error({ error: 'closed', code: info.code, message: `the gateway closed the WebSocket: ${info.code} ${info.reason ?? ''}`.trim() });
-    }
-    if (!info.opened && sseUrl) {
-      const refusal = await probe(sseUrl, this.#s.headers);
+    const unexpected = closeError(info);
+    if (unexpected) this.#error(unexpected);
+    if (!info.opened && req) {
+      const refusal = await probe(req.probe.url, req.probe.headers);
       if (id !== this.#connId || this.#closed) return;
       if (refusal) {
         const err = refusalError(refusal);
-        if (err.field === 'last_event_id' && this.#lastEventId !== null) return this.#dropCursor(err);
+        const next = afterRefusal(err, { cursor: this.#lastEventId, tokenFunction: this.#token.refreshable });
+        if (next === 'drop-cursor') return this.#dropCursor(err);
         this.#error(err);
-        if (FATAL_STATUS.has(refusal.status)) return this.#refused(err);
+        if (next === 'stop') return this.#refused(err);
       }
     }
     this.#schedule();
@@ -214,14 +213,7 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
    * another gateway): forget it, say so with a gap, and subscribe afresh now.
    */
   #dropCursor(err: ClientError): void {
-    const gap: GapControl = {
-      control: 'gap',
-      requested: this.#lastEventId ?? '',
-      reason: 'invalid',
-      resume_from: null,
-      missed: null,
-      message: `the gateway refused the cursor (${err.message}); subscribing afresh, so events since it may be missing`,
-    };
+    const gap = refusedCursorGap(this.#lastEventId ?? '', err);
     this.#lastEventId = null;
     this.#cursors.forget(this.#filter);
     this.listeners.emit('control', gap);
@@ -233,6 +225,7 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
   #schedule(): void {
     const delay = reconnectDelay(this.#attempt, this.#s.initialDelayMs, this.#s.maxDelayMs, this.#nextDelay);
     this.#nextDelay = undefined;
+    this.#awaitingToken = false;
     this.#attempt++;
     this.#setState('reconnecting', { attempt: this.#attempt, delayMs: delay, lastEventId: this.#lastEventId });
     this.#timer = setTimeout(() => this.#connect(), delay);
@@ -269,6 +262,10 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
         break;
       case 'ack':
         if (c.op === 'filter') this.#changes.acked();
+        if (c.op === 'auth') this.#token.acked();
+        break;
+      case 'token_expired':
+        this.#nextDelay = 0; // the stream ends: resume from the cursor at once, with the token function's next answer
         break;
       case 'error':
         this.#onRefusedOp(c);
@@ -278,9 +275,14 @@ export class EventgateClient<E = BuiltinEvents> extends ClientHandlers<E> {
     if (c.control !== 'ack' && c.control !== 'pong') this.listeners.emit(c.control, c);
   }
 
-  /** A filter op the gateway refused: that filter's promise rejects, and the previous filter stays. */
+  /** A refused op. A token sent in place: reported (the old one holds until the stream ends). A filter: it rejects, the previous one stays. */
   #onRefusedOp(c: ErrorControl): void {
-    if (c.error !== 'bad_filter') return;
+    if (c.field === 'token') {
+      this.#token.refusedInPlace();
+      this.#error({ error: c.error, field: c.field, message: c.message });
+      return;
+    }
+    if (c.error !== 'bad_filter' && c.error !== 'forbidden') return;
     const change = this.#changes.refusedOp(Object.assign(new Error(`eventgate: ${c.message}`), c));
     if (change && this.#filter === change.filter) this.#filter = change.prev;
   }

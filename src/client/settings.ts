@@ -17,9 +17,12 @@ export interface Settings {
   sse: Opener<EventSourceClass>;
   /** Headers for the client's own fetch (the refusal probe). */
   headers: Record<string, string> | undefined;
-  /** Sent as `access_token`; a function is asked again on every connection. */
-  token: ClientOptions['token'];
+  /** Where the token travels: `Authorization: Bearer` where the transport can send headers, else `access_token`. */
+  tokenHeader: { ws: boolean; sse: boolean; probe: boolean };
 }
+
+/** Declared by EventSource classes that take a `fetch` option (the `eventsource` package, from 4.1). */
+const FETCH_OVERRIDE = Symbol.for('eventsource.supports-fetch-override');
 
 const g = globalThis as { WebSocket?: WebSocketClass; EventSource?: EventSourceClass; document?: unknown; WorkerGlobalScope?: unknown };
 
@@ -40,7 +43,8 @@ export function settingsOf(options: ClientOptions): Settings {
   return {
     base,
     kind,
-    token: options.token,
+    // Outside a browser, a WebSocket takes headers (ws, undici, Bun, Deno), and so does the client's own fetch.
+    tokenHeader: { ws: !inBrowser, sse: !inBrowser && EventSource !== undefined && FETCH_OVERRIDE in EventSource, probe: !inBrowser },
     replay: options.replay,
     overflowPolicy: options.onOverflow,
     initialDelayMs: options.backoff?.initialMs ?? 500,

@@ -8,7 +8,7 @@
  * and EventSource classes are the runtime's or the caller's.
  */
 import { SSE_CONTROLS, type Control } from '../protocol.ts';
-import type { ClientError, EventSourceClass, WebSocketClass } from './types.ts';
+import type { EventSourceClass, WebSocketClass } from './types.ts';
 
 /** How to open a connection: the class to use and the headers to send, if it can. */
 export interface Opener<C> {
@@ -133,47 +133,5 @@ export function openWs(url: string, h: TransportHandlers, o: Opener<WebSocketCla
       ws.send(JSON.stringify(message));
       return true;
     },
-  };
-}
-
-export interface Refusal {
-  status: number;
-  body: unknown;
-}
-
-/**
- * Asks the SSE endpoint why a connection that never opened was refused
- * (neither EventSource nor a browser WebSocket shows the status or body).
- * The WebSocket endpoint validates its query the same way. Undefined when the
- * stream would open, or on a network error.
- */
-export async function probe(url: string, headers?: Record<string, string>): Promise<Refusal | undefined> {
-  const ctl = new AbortController();
-  try {
-    const res = await fetch(url, { headers: { ...headers, accept: 'text/event-stream' }, signal: ctl.signal });
-    if (res.status === 200) return undefined;
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, body };
-  } catch {
-    return undefined;
-  } finally {
-    ctl.abort();
-  }
-}
-
-/** What the client reports for a refusal: the gateway's own `error`, `field` and `message` when it sent JSON. */
-export function refusalError(refusal: Refusal): ClientError {
-  const body = (refusal.body && typeof refusal.body === 'object' ? refusal.body : { message: String(refusal.body) }) as Partial<ClientError>;
-  return {
-    error: body.error ?? `http_${refusal.status}`,
-    status: refusal.status,
-    field: body.field,
-    message: body.message ?? `the gateway answered ${refusal.status}`,
   };
 }

@@ -92,11 +92,15 @@ export interface ClientOptions<T extends string = string> {
   /** Default true: connect at once. */
   connect?: boolean;
   /**
-   * A token for a gateway that requires one, sent as the `access_token` query
-   * parameter (what EventSource and a browser WebSocket can send); a function
-   * is asked again on every connection, so a replaced token is used from the next one.
+   * A token for a gateway that requires one. A function (which may return a Promise) is asked again for every
+   * connection and for every refresh. Before the token's `exp` (read from the JWT, not verified; a token without
+   * `exp` is never refreshed) the client asks for a newer one: a WebSocket sends it in place (`{"op":"auth"}`), SSE
+   * reconnects with it from its cursor. When the gateway ends the stream at `exp` first, or refuses a token (a 401,
+   * or an `op: auth` error, each reported to onError), the client asks again for its next connection, with its
+   * backoff. A string cannot change: a 401 closes the client. Sent as `Authorization: Bearer` where the transport
+   * can send headers (outside a browser: a WebSocket, an EventSource with a `fetch` option), else as `access_token`.
    */
-  token?: string | (() => string | undefined);
+  token?: TokenOption;
   /**
    * The WebSocket class. Default: the global one (browsers, Node 22 and later, Bun, Deno). On Node 20 pass
    * `WebSocket` from the `ws` package.
@@ -135,6 +139,9 @@ export interface EventSourceLike {
 }
 /** An EventSource constructor; given `{ fetch }` when there are headers to send (the browser's ignores it). */
 export type EventSourceClass = new (url: string, init?: any) => EventSourceLike;
+
+/** A token, or a function that returns one (or a Promise of one; undefined: none). */
+export type TokenOption = string | (() => string | undefined | Promise<string | undefined>);
 
 /** Unsubscribes the handler it was returned for. */
 export type Off = () => void;

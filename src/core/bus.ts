@@ -153,8 +153,13 @@ export class Bus {
     this.#flushScheduled = false;
     const dirty = this.#dirty;
     this.#dirty = [];
-    if (dirty.length > 0) this.#obs.flushed(dirty[0]!.oldestQueuedMs());
+    if (dirty.length === 0) return;
+    // Delivery latency, sampled twice per run: the first subscriber's handover and the last one's.
+    const now = Date.now();
+    const arrivedAt = now - dirty[0]!.queue.ageMs(now);
     for (let i = 0; i < dirty.length; i++) dirty[i]!.flush();
+    this.#obs.flushed(now - arrivedAt);
+    if (dirty.length > 1) this.#obs.flushed(Date.now() - arrivedAt);
   };
 
   /** Live delivery skipped (a shared store lost or trimmed what this instance had not delivered yet): every subscriber is told, in order. */
@@ -177,6 +182,7 @@ export class Bus {
 
   /** Registers a subscriber and starts its replay; the stream is usable at once. */
   subscribe<T>(o: SubscribeOptions<T>): Subscriber<T> {
+    const told = o.onEnd; // not `o` itself: the subscriber's end hook outlives the options
     const sub = new Subscriber<T>({
       id: this.#nextId++,
       transport: o.transport,
@@ -191,7 +197,7 @@ export class Bus {
       onEnd: (s, reason) => {
         this.#remove(s);
         this.#obs.ended(s, reason);
-        o.onEnd?.(reason);
+        told?.(reason);
       },
     });
     this.counters.subscribers_total++;

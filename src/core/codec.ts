@@ -26,6 +26,8 @@ export function weigh(item: QueueItem): number {
 /** SSE: one byte chunk per flush, written with one socket write. */
 export const sseCodec: Codec<Uint8Array> = {
   encode(items, from, to) {
+    // The common run at light load: one event, whose bytes every subscriber shares.
+    if (to - from === 1 && items[from] instanceof Envelope) return items[from].sse;
     const parts: Uint8Array[] = [];
     let total = 0;
     for (let i = from; i < to; i++) {
@@ -44,8 +46,24 @@ export const sseCodec: Codec<Uint8Array> = {
  * which are shared and where the client stands after them. The transport
  * ends the socket with a close code instead of the final controls.
  */
+/**
+ * The batch of a run that is one event alone, shared by every subscriber it
+ * reaches (they are flushed one after another): transports only read
+ * batches, so one object serves them all and the last is kept.
+ */
+let soleEnv: Envelope | undefined;
+let soleBatch: WsBatch | undefined;
+function soleEvent(env: Envelope): WsBatch {
+  if (env === soleEnv) return soleBatch!;
+  const b = new WsBatch();
+  b.addShared(env.json, env.event.id);
+  soleEnv = env;
+  return (soleBatch = b);
+}
+
 export const wsCodec: Codec<WsBatch> = {
   encode(items, from, to) {
+    if (to - from === 1 && items[from] instanceof Envelope) return soleEvent(items[from]);
     const out = new WsBatch();
     for (let i = from; i < to; i++) {
       const item = items[i]!;

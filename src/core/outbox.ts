@@ -13,7 +13,21 @@ import { Envelope } from './event.ts';
 import { RingQueue } from './queue.ts';
 import type { QueueLimits } from './subscriber-options.ts';
 
-export class Outbox {
+/** What stats, metrics and tests read of a queue. */
+export interface QueueView {
+  /** Every message queued (events, controls, replies): what the marks count, and their bytes. */
+  readonly messages: number;
+  readonly bytes: number;
+  /** Events queued, and their bytes. */
+  readonly events: number;
+  readonly eventBytes: number;
+  /** Slots written or cleared so far: the queue's work, for tests of what a push costs. */
+  readonly work: number;
+  /** Milliseconds the oldest queued item has waited (0 when none). */
+  ageMs(now?: number): number;
+}
+
+export class Outbox implements QueueView {
   readonly #limits: QueueLimits;
   readonly #ring = new RingQueue<QueueItem>();
   /** Controls moved aside while dropping events: handed over first, after the dropped marker. */
@@ -40,9 +54,9 @@ export class Outbox {
     return this.#ring.work;
   }
 
-  /** When the oldest queued item was queued, if any. */
-  oldestAt(): number | undefined {
-    return this.#ring.peekTime();
+  ageMs(now = Date.now()): number {
+    const t = this.#ring.peekTime();
+    return t === undefined ? 0 : now - t;
   }
 
   over(): boolean {
@@ -94,12 +108,16 @@ export class Outbox {
     return lost;
   }
 
+  /** What the last `take` moved: how many events, and the last of them. */
+  takenEvents = 0;
+  takenLast: Envelope | undefined;
+
   /**
    * Moves up to `max` items into `into` (from index 0), oldest first, the
-   * dropped marker and the controls kept aside before them. Returns how
-   * many, how many are events, and the last event.
+   * dropped marker and the controls kept aside before them; returns how
+   * many (takenEvents and takenLast say which were events).
    */
-  take(max: number, into: QueueItem[]): { n: number; events: number; last: Envelope | undefined } {
+  take(max: number, into: QueueItem[]): number {
     let n = 0;
     if (this.#drop) {
       into[n++] = this.#drop.control();
@@ -124,7 +142,9 @@ export class Outbox {
       }
       into[n++] = it;
     }
-    return { n, events, last };
+    this.takenEvents = events;
+    this.takenLast = last;
+    return n;
   }
 
   clear(): void {

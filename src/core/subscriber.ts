@@ -1,25 +1,26 @@
 /**
- * One subscriber: its filter, its queue, and the web-standard ReadableStream
- * its transport reads. Publishing never waits for it: the bus pushes into
- * the queue and the stream is pulled at the transport's pace.
+ * One subscriber: its filter, its queue, and where its chunks go (a Sink its
+ * transport attaches, or the ReadableStream its transport reads: sink.ts).
+ * Publishing never waits for it: the bus pushes into the queue and chunks
+ * leave at the transport's pace.
  *
  * Lifecycle: `replaying` (live events are held aside while history is
  * queued) → `live` → `closing` (a last signal is handed over) → finished.
  *
  * Every outgoing message (events, controls, replies, heartbeats) counts
- * against the high-water marks (messages and bytes). Past them the
- * subscriber is either ended with an `overflow` signal, to resume by replay,
- * or (on_overflow=drop) loses its oldest queued events behind one `dropped`
- * marker, at O(1) per event: controls are never dropped, so when they alone
- * exceed the mark the subscriber is ended as with `disconnect`. Either way
- * its memory stays bounded.
+ * against the marks (messages and bytes). Past them the subscriber is ended
+ * with an `overflow` signal, to resume by replay, or (on_overflow=drop) loses
+ * its oldest events behind one `dropped` marker, O(1) per event; controls
+ * are never dropped, so when they alone exceed the mark it ends as with
+ * `disconnect`. Either way its memory stays bounded.
  */
 import { HEARTBEAT, overflowControl, type Control, type GapControl, type Heartbeat } from './control.ts';
 import type { QueueItem } from './codec.ts';
 import { Envelope } from './event.ts';
 import { filterKey, type Filter } from './filter.ts';
 import { Held } from './held.ts';
-import { Outbox } from './outbox.ts';
+import { Outbox, type QueueView } from './outbox.ts';
+import { streamSink, type DirectSource, type Sink } from './sink.ts';
 import type { EndReason, OverflowPolicy, SubscriberOptions, Transport } from './subscriber-options.ts';
 import type { FilterChange } from './ws-batch.ts';
 export type { EndReason, OverflowPolicy, QueueLimits, SubscriberCounters, SubscriberOptions, Transport } from './subscriber-options.ts';
@@ -29,12 +30,11 @@ type State = 'replaying' | 'live' | 'closing' | 'finished';
 /** One flush's items, reused (flushes are synchronous and never nest). */
 const scratch: QueueItem[] = [];
 
-export class Subscriber<T = unknown> {
+export class Subscriber<T = unknown> implements DirectSource<T> {
   readonly id: number;
   readonly transport: Transport;
   readonly policy: OverflowPolicy;
   readonly createdAt = Date.now();
-  readonly stream: ReadableStream<T>;
   #filter: Filter;
   #filterKey: string;
 
@@ -56,7 +56,9 @@ export class Subscriber<T = unknown> {
   #wanted = false;
   #flushPending = false;
   #endNotified = false;
-  #controller!: ReadableStreamDefaultController<T>;
+  /** Where chunks go: the transport's own, or the stream's (made on first use). */
+  #sink: Sink<T> | undefined;
+  #stream: ReadableStream<T> | undefined;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #o: SubscriberOptions<T>;
 
@@ -68,20 +70,35 @@ export class Subscriber<T = unknown> {
     this.policy = o.policy;
     this.#filter = o.filter;
     this.#filterKey = filterKey(o.filter);
-    this.stream = new ReadableStream<T>(
-      {
-        start: (c) => {
-          this.#controller = c;
-          if (o.initial !== undefined) c.enqueue(o.initial);
-        },
-        pull: () => {
-          this.#wanted = true;
-          this.flush();
-        },
-        cancel: () => this.#finish('client_closed'),
-      },
-      { highWaterMark: 0 },
-    );
+  }
+
+  /** The chunks as a web ReadableStream (the opening first), made on first use; until it is read, a transport may attach a Sink instead. */
+  get stream(): ReadableStream<T> {
+    if (this.#stream) return this.#stream;
+    if (this.#sink) throw new Error('eventgate: this subscriber writes to an attached sink');
+    const { stream, sink } = streamSink<T>(this, this.#o.initial, () => this.#finish('client_closed'));
+    this.#sink = sink;
+    return (this.#stream = stream);
+  }
+
+  /** Chunks go to `sink`, synchronously, from now on (the opening first); false once its stream has been read. */
+  attach(sink: Sink<T>): boolean {
+    if (this.#stream?.locked) return false;
+    this.#stream = undefined;
+    this.#sink = sink;
+    if (this.#state === 'finished') {
+      sink.end();
+      return true;
+    }
+    this.#wanted = this.#o.initial === undefined || sink.write(this.#o.initial);
+    this.flush();
+    return true;
+  }
+
+  /** The transport takes chunks again (after a write that returned false, or a stream read). */
+  resume(): void {
+    this.#wanted = true;
+    this.flush();
   }
 
   get filter(): Filter {
@@ -97,34 +114,14 @@ export class Subscriber<T = unknown> {
     this.#filterKey = filterKey(f);
   }
 
-  /** Events queued and not yet handed over. */
-  get queuedEvents(): number {
-    return this.#out.events;
-  }
-  /** Bytes of those events. */
-  get queuedBytes(): number {
-    return this.#out.eventBytes;
-  }
-  /** Every message queued (events, controls, replies): what the marks count. */
-  get queuedMessages(): number {
-    return this.#out.messages;
+  /** What is queued and not yet handed over (read only): events, bytes, every message, the oldest's age. */
+  get queue(): QueueView {
+    return this.#out;
   }
   get ended(): boolean {
     return this.endReason !== undefined;
   }
-  /** Milliseconds the oldest queued item has waited (0 when none). */
-  oldestQueuedMs(now = Date.now()): number {
-    const t = this.#out.oldestAt();
-    return t === undefined ? 0 : now - t;
-  }
-  /** Work done by the queue so far (slots written or cleared), for tests of what a push costs. */
-  get queueWork(): number {
-    return this.#out.work;
-  }
-  /**
-   * Queues one live event. Returns true when the caller should call
-   * `flush()` (the transport is waiting and no flush is pending yet).
-   */
+  /** Queues one live event; true when the caller should `flush()` it (the transport waits, no flush is pending). */
   push(env: Envelope, now: number): boolean {
     if (this.#state === 'replaying') {
       // Held to the marks as well: a replay slower than the live stream ends the subscriber.
@@ -149,10 +146,7 @@ export class Subscriber<T = unknown> {
     this.#out.add(env, Date.now());
   }
 
-  /**
-   * The replay is done: what was held meanwhile follows it (newer events
-   * only, breaks in live delivery as gaps), then `ready`.
-   */
+  /** The replay is done: what was held meanwhile follows (newer events only, breaks as gaps), then `ready`. */
   goLive(ready: Control): void {
     if (this.#state !== 'replaying') return;
     this.#state = 'live';
@@ -177,10 +171,7 @@ export class Subscriber<T = unknown> {
     if (gap.reason === 'unknown_epoch') this.#lastOffset = -1;
   }
 
-  /**
-   * Queues a control message or reply (or an SSE heartbeat); it counts
-   * against the marks (checked once live: a replay may exceed them).
-   */
+  /** Queues a control, a reply or an SSE heartbeat; it counts against the marks (once live: a replay may exceed them). */
   control(c: Control | Heartbeat | FilterChange, now = Date.now()): void {
     if (this.#state === 'closing' || this.#state === 'finished') return;
     // A heartbeat only matters on an idle stream: anything queued keeps it open as well.
@@ -190,31 +181,34 @@ export class Subscriber<T = unknown> {
     this.flush();
   }
 
-  /** Hands what is queued to the stream as one chunk (up to maxChunkItems), if the transport is waiting for one. */
+  /** Hands what is queued to the transport, a chunk (up to maxChunkItems) per write, while it takes them. */
   flush(): void {
     this.#flushPending = false;
-    if (this.#state === 'finished' || !this.#wanted || !this.#out.pending) return;
-    this.#wanted = false;
-    const { n, events, last } = this.#out.take(this.#o.maxChunkItems ?? Infinity, scratch);
-    let chunk: T | null;
-    try {
-      chunk = this.#o.codec.encode(scratch, 0, n);
-    } finally {
-      scratch.length = 0;
-    }
-    this.delivered += events;
-    if (last) this.lastDelivered = last.event.id;
-    try {
-      if (chunk !== null) this.#controller.enqueue(chunk);
-      else this.#wanted = true; // nothing written for this read: still waiting
-      if (this.#state === 'closing' && !this.#out.pending) {
-        this.#controller.close();
-        this.#finish(this.endReason ?? 'overflow');
+    while (this.#wanted && this.#state !== 'finished' && this.#out.pending) {
+      this.#wanted = false;
+      const out = this.#out;
+      const n = out.take(this.#o.maxChunkItems ?? Infinity, scratch);
+      const events = out.takenEvents;
+      let chunk: T | null;
+      try {
+        chunk = this.#o.codec.encode(scratch, 0, n);
+      } finally {
+        scratch.length = 0;
       }
-    } catch {
-      this.#finish('client_closed');
+      this.delivered += events;
+      if (out.takenLast) this.lastDelivered = out.takenLast.event.id;
+      try {
+        // Nothing to write for this run (say, only WebSocket-less items): still waiting.
+        this.#wanted = chunk === null || this.#sink!.write(chunk);
+        if (this.#state === 'closing' && !out.pending) {
+          this.#sink!.end();
+          this.#finish(this.endReason ?? 'overflow');
+        }
+      } catch {
+        this.#finish('client_closed');
+      }
+      if (events) this.#o.counters.delivered(events);
     }
-    if (events) this.#o.counters.delivered(events);
   }
 
   /** Over a mark: drop the oldest events (drop policy), or end with an overflow signal. */
@@ -265,18 +259,18 @@ export class Subscriber<T = unknown> {
 
   /** Ends the stream at once with an error: the transport drops the connection. */
   abort(err: Error = new Error('aborted')): void {
-    this.#stop(() => this.#controller.error(err), this.endReason ?? 'error');
+    this.#stop((s) => s.abort(err), this.endReason ?? 'error');
   }
 
   /** Called by the transport when its connection is gone: the stream ends quietly. */
   close(): void {
-    this.#stop(() => this.#controller.close(), 'client_closed');
+    this.#stop((s) => s.end(), 'client_closed');
   }
 
-  #stop(endStream: () => void, reason: EndReason): void {
+  #stop(endSink: (s: Sink<T>) => void, reason: EndReason): void {
     if (this.#state === 'finished') return;
     try {
-      endStream();
+      if (this.#sink) endSink(this.#sink);
     } catch {
       /* already closed */
     }

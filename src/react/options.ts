@@ -6,7 +6,7 @@
  * have the same key share one EventgateClient.
  */
 import { canonicalFilter } from '../client/query.ts';
-import type { ClientOptions, CursorStorage, Filter } from '../client/types.ts';
+import type { ClientOptions, CursorStorage, Filter, TokenOption } from '../client/types.ts';
 
 export interface EventsOptions<T extends string = string> extends Omit<ClientOptions<T>, 'connect'> {
   /** The gateway's base URL. Default: this page's origin. */
@@ -21,11 +21,12 @@ export interface EventsOptions<T extends string = string> extends Omit<ClientOpt
    */
   filter?: Filter<T>;
   /**
-   * A token for a gateway that requires one (sent as `access_token`). Default: none. A string is
-   * compared by value; a function by identity, so pass one that stays the same between renders
-   * (defined outside the component, or with `useCallback`): each new function is a new connection.
+   * A token for a gateway that requires one, or a function that returns one (or a Promise of one),
+   * refreshed before `exp` as the client does. Default: none. A string is compared by value; a function
+   * by identity, so pass one that stays the same between renders (defined outside the component, or
+   * with `useCallback`): each new function is a new connection.
    */
-  token?: string | (() => string | undefined);
+  token?: TokenOption;
   /**
    * Where the last cursor is kept so that a page reload resumes (e.g. `sessionStorage`). Default: none.
    * Compared by identity.

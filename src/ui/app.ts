@@ -145,15 +145,6 @@ function subscribe(transport: TransportName, from: string | undefined): Eventgat
   c.onState((state, d) => {
     if (state === 'connecting') resumedFrom = d.lastEventId ?? null;
     showState(state, d);
-    // The gateway wants a (new) token: ask, then resume from the cursor with it.
-    if (state === 'closed' && d.error?.status === 401) {
-      askToken(d.error.message, () => {
-        const from = c.lastEventId ?? undefined;
-        c.close();
-        client = subscribe(transport, from);
-        ops.recheck();
-      });
-    }
   });
   c.onReady((r) => {
     const how = resumedFrom ? `resumed after ${resumedFrom}` : 'new subscription';
@@ -169,7 +160,15 @@ function subscribe(transport: TransportName, from: string | undefined): Eventgat
   c.onDropped((d) => notice('dropped', `the gateway dropped ${d.count} events (${d.from} … ${d.to}) because this page fell behind.`));
   c.onOverflow(() => notice('overflow', 'this page fell too far behind; the gateway closed the stream, and the page resumes from its cursor.'));
   c.onShutdown((s) => notice('shutdown', `the gateway is shutting down; reconnecting in about ${(s.retry_ms / 1000).toFixed(1)} s.`));
-  c.onError((err) => notice('error', err.message));
+  // The gateway wants a (new) token: ask. The client keeps trying with its backoff (asking pageToken each time);
+  // a pasted token is tried at once, from the cursor.
+  c.onError((err) => {
+    if (err.status !== 401) return notice('error', err.message);
+    askToken(err.message, () => {
+      client.reconnect();
+      ops.recheck();
+    });
+  });
   return c;
 }
 

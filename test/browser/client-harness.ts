@@ -12,6 +12,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { readAsset } from '../../src/runtimes/assets.ts';
+import { hs256 } from '../helpers/tokens.ts';
 
 const HTML = `<!doctype html>
 <meta charset="utf-8">
@@ -20,9 +21,11 @@ const HTML = `<!doctype html>
 import { EventgateClient } from '/client/eventgate-client.js';
 import { SharedEventgateClient } from '/client/shared.js';
 window.start = (opts) => {
-  const { useStorage, shared, ...options } = opts;
+  const { useStorage, shared, tokenFrom, ...options } = opts;
   if (useStorage) options.storage = sessionStorage;
-  const log = (window.log = { events: [], cgrag: [], states: [], gaps: [], errors: [], dropped: [], overflows: [], shutdowns: [], ready: [] });
+  // A token function as an application writes one: it asks its own server (here: GET tokenFrom) for a token.
+  if (tokenFrom) options.token = () => fetch(tokenFrom).then((r) => r.text()).then((t) => ((window.tokens ??= []).push(t), t));
+  const log = (window.log = { events: [], cgrag: [], states: [], gaps: [], errors: [], dropped: [], overflows: [], shutdowns: [], ready: [], controls: [] });
   const c = shared ? new SharedEventgateClient(options) : new EventgateClient(options);
   c.on('*', (e, info) => log.events.push({ id: e.id, type: e.type, message: e.message, replayed: info.replayed }));
   c.on('cgrag', (e) => log.cgrag.push(e.metadata.chunks_retrieved));
@@ -33,6 +36,7 @@ window.start = (opts) => {
   c.onOverflow((o) => log.overflows.push(o));
   c.onShutdown((s) => log.shutdowns.push(s));
   c.onReady((r) => log.ready.push(r));
+  c.onControl((x) => log.controls.push(x));
   window.client = c;
 };
 window.harnessLoaded = true;
@@ -48,6 +52,7 @@ export interface ClientLog {
   overflows: any[];
   shutdowns: any[];
   ready: any[];
+  controls: any[];
 }
 
 export interface HarnessServer {
@@ -55,12 +60,21 @@ export interface HarnessServer {
   close(): Promise<void>;
 }
 
-/** Serves the harness page at / and the client's files at /client/<name>. */
+/**
+ * Serves the harness page at /, the client's files at /client/<name>, and
+ * at /token?exp_in=S a new HS256 token (test/helpers/tokens.ts) that expires
+ * in S seconds, as an application's own server would mint one.
+ */
 export async function startHarnessServer(): Promise<HarnessServer> {
   const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const u = new URL(req.url ?? '/', 'http://x');
+    const path = u.pathname;
     const send = (status: number, type: string, body: string) => res.writeHead(status, { 'content-type': type }).end(body);
     if (path === '/') return send(200, 'text/html; charset=utf-8', HTML);
+    if (path === '/token') {
+      void hs256({ expIn: Number(u.searchParams.get('exp_in') ?? 3600) }).then((t) => send(200, 'text/plain', t));
+      return;
+    }
     if (path.startsWith('/client/')) {
       void readAsset(path.slice(1)).then((text) => (text === undefined ? send(404, 'text/plain', 'not found') : send(200, 'text/javascript; charset=utf-8', text)));
       return;

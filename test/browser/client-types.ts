@@ -35,6 +35,16 @@ export function typeChecks(): void {
   c.onDropped((d) => void (d.count satisfies number));
   c.onOverflow((o) => void (o.last_event_id satisfies string | null));
 
+  // Tokens: a string, or a function returning one, a Promise of one, or undefined (none).
+  void new EventgateClient({ token: 'eyJ...' });
+  void new EventgateClient({ token: () => sessionStorage.getItem('t') ?? undefined });
+  void new EventgateClient({ token: () => fetch('/token').then((r) => r.text()) });
+  void new EventgateClient({ token: async () => 'eyJ...' });
+  // @ts-expect-error a token is text
+  void new EventgateClient({ token: () => 42 });
+  // @ts-expect-error a token is text
+  void new EventgateClient({ token: async () => ({ token: 'eyJ...' }) });
+
   // Custom types: extend the map.
   interface DeployMetadata {
     service: string;

@@ -48,11 +48,11 @@ describe('subscriber queue, on_overflow=drop', () => {
       const sub = subscriber(mark, 'drop', c);
       let off = 0;
       for (let i = 0; i < mark; i++) sub.push(env(++off), 0);
-      const before = sub.queueWork;
+      const before = sub.queue.work;
       for (let i = 0; i < K; i++) sub.push(env(++off), 0);
-      perPush.push((sub.queueWork - before) / K);
+      perPush.push((sub.queue.work - before) / K);
       expect(c.d).toBe(K + 1); // the `ready` control counts against the mark too
-      expect(sub.queuedMessages).toBe(mark);
+      expect(sub.queue.messages).toBe(mark);
       sub.close();
     }
     // One slot written and one cleared per push, plus at most one growth of the ring.

@@ -77,9 +77,12 @@ export function gatewayMetrics(deps: GatewayMetricsDeps): { scrape(): Promise<st
     { labels: { runtime: deps.runtimeName, backend: bus.backend.kind }, value: 1 },
   ]);
 
-  r.histogram('eventgate_delivery_latency_seconds', "From an event reaching the bus to its handover to a subscriber's transport; sampled once per flush.", [], () => [
-    t.deliveryLatency.sample(),
-  ]);
+  r.histogram(
+    'eventgate_delivery_latency_seconds',
+    "From an event reaching this gateway's bus (its publish accepted, on memory; read from the stream, on Redis) to its bytes being handed to a subscriber's socket; sampled at the first and the last subscriber of each flush run.",
+    [],
+    () => [t.deliveryLatency.sample()],
+  );
   r.histogram('eventgate_subscriber_lag_seconds', "Age of each subscriber's oldest queued event, observed at each scrape of /metrics.", [], () => [t.subscriberLag.sample()]);
   r.histogram('eventgate_publish_batch_events', 'Events per stored publish.', [], () => [t.batchEvents.sample()]);
 
@@ -89,9 +92,9 @@ export function gatewayMetrics(deps: GatewayMetricsDeps): { scrape(): Promise<st
       const next: Scan = { subscribers: { sse: 0, ws: 0 }, queueEvents: 0, queueBytes: 0 };
       for (const s of bus.subscribers()) {
         next.subscribers[s.transport] = (next.subscribers[s.transport] ?? 0) + 1;
-        next.queueEvents += s.queuedEvents;
-        next.queueBytes += s.queuedBytes;
-        t.subscriberLag.observe(s.oldestQueuedMs(now) / 1000);
+        next.queueEvents += s.queue.events;
+        next.queueBytes += s.queue.eventBytes;
+        t.subscriberLag.observe(s.queue.ageMs(now) / 1000);
       }
       scan = next;
       const own = exposition(r);

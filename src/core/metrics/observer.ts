@@ -2,8 +2,8 @@
  * What the bus reports as it works, for metrics, the operations view and
  * logs. Each call is one increment or one sample: nothing here may slow the
  * hot path. `fannedOut` is called once per (filter group, event) match with
- * the group's size, never once per subscriber; `flushed` once per flush run
- * (a sample of delivery latency), not once per subscriber.
+ * the group's size, never once per subscriber; `flushed` at most twice per
+ * flush run (samples of delivery latency), not once per subscriber.
  */
 import type { GapControl } from '../control.ts';
 import type { Envelope } from '../event.ts';
@@ -19,7 +19,7 @@ export interface BusObserver {
   fannedOut(severity: Severity, n: number): void;
   /** `n` events handed to a subscriber's transport stream. */
   delivered(transport: Transport, n: number): void;
-  /** One flush run began; `ageMs` is how long its first subscriber's oldest item waited. */
+  /** A sample of delivery latency from a flush run: how long an item waited from reaching the bus to its handover to the transport (first and last subscriber of the run). */
   flushed(ageMs: number): void;
   /** A subscriber of this transport was disconnected as slow; `lost` queued events were discarded. */
   slowDisconnect(transport: Transport, lost: number): void;

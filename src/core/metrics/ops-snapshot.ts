@@ -29,8 +29,8 @@ export function opsSnapshot(deps: OpsDeps, now = Date.now()) {
     *[Symbol.iterator]() {
       for (const s of all) {
         byTransport[s.transport]++;
-        queueEvents += s.queuedEvents;
-        queueBytes += s.queuedBytes;
+        queueEvents += s.queue.events;
+        queueBytes += s.queue.eventBytes;
         yield s;
       }
     },
@@ -39,8 +39,8 @@ export function opsSnapshot(deps: OpsDeps, now = Date.now()) {
   const behind = topN<Subscriber<any>>(
     counted,
     LAGGARDS,
-    (s) => s.oldestQueuedMs(now) + s.queuedBytes / 2 ** 32,
-    (s) => s.queuedEvents > 0,
+    (s) => s.queue.ageMs(now) + s.queue.eventBytes / 2 ** 32,
+    (s) => s.queue.events > 0,
   );
   const arrived = t.arrivedPerSecond.read(now);
   const delivered = t.deliveredPerSecond.read(now);
@@ -73,9 +73,9 @@ export function opsSnapshot(deps: OpsDeps, now = Date.now()) {
       transport: s.transport,
       filter: s.filter,
       on_overflow: s.policy,
-      queued_events: s.queuedEvents,
-      queued_bytes: s.queuedBytes,
-      lag_ms: s.oldestQueuedMs(now),
+      queued_events: s.queue.events,
+      queued_bytes: s.queue.eventBytes,
+      lag_ms: s.queue.ageMs(now),
       delivered: s.delivered,
       dropped: s.dropped,
     })),

@@ -10,7 +10,7 @@ import { topK } from '../top-k.ts';
 /** The most subscribers one answer lists (`limit` above it is capped). */
 export const STATS_LIST_MAX = 10_000;
 
-const ranksBefore = (a: Subscriber<any>, b: Subscriber<any>) => a.queuedBytes > b.queuedBytes || (a.queuedBytes === b.queuedBytes && a.id < b.id);
+const ranksBefore = (a: Subscriber<any>, b: Subscriber<any>) => a.queue.eventBytes > b.queue.eventBytes || (a.queue.eventBytes === b.queue.eventBytes && a.id < b.id);
 
 /** What the stats route needs. */
 export interface StatsDeps {
@@ -39,8 +39,8 @@ export function statsSnapshot(deps: StatsDeps, limit = 1000) {
   let queueBytes = 0;
   for (const s of bus.subscribers()) {
     byTransport[s.transport]++;
-    queueSize += s.queuedEvents;
-    queueBytes += s.queuedBytes;
+    queueSize += s.queue.events;
+    queueBytes += s.queue.eventBytes;
   }
   const listed = topK(bus.subscribers(), Math.min(limit, STATS_LIST_MAX), ranksBefore).map((s) => ({
     id: s.id,
@@ -48,9 +48,9 @@ export function statsSnapshot(deps: StatsDeps, limit = 1000) {
     filter: s.filter,
     on_overflow: s.policy,
     connected_ms: now - s.createdAt,
-    queued_events: s.queuedEvents,
-    queued_bytes: s.queuedBytes,
-    lag_ms: s.oldestQueuedMs(now),
+    queued_events: s.queue.events,
+    queued_bytes: s.queue.eventBytes,
+    lag_ms: s.queue.ageMs(now),
     delivered: s.delivered,
     dropped: s.dropped,
     last_event_id: s.lastDelivered,

@@ -16,6 +16,7 @@ import type { Bus } from '../bus.ts';
 import { wsCodec } from '../codec.ts';
 import { ACK_FILTER_ECHO_BYTES, type AckControl, type ErrorControl } from '../control.ts';
 import { parseFilter, type Filter } from '../filter.ts';
+import type { Sink } from '../sink.ts';
 import type { WsCapabilities } from '../runtime.ts';
 import type { Subscriber } from '../subscriber.ts';
 import type { SubscriptionSpec } from '../subscription.ts';
@@ -57,21 +58,26 @@ export function wsSession(deps: WsDeps, spec: SubscriptionSpec): WSEvents {
   const caps = deps.ws;
   const access = new WsAccess(deps.auth, spec);
 
-  async function pump(s: Subscriber<WsBatch>, ws: WSContext): Promise<void> {
-    const reader = s.stream.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (caps?.sendBatch) {
-          const wait = caps.sendBatch(ws, value);
-          if (wait) await wait;
-        } else for (const m of value.texts) ws.send(m);
-      }
-    } catch {
-      /* the stream was aborted: the socket is being closed */
-    }
-    if (s.endReason === 'token_expired') ws.close(WS_TOKEN_EXPIRED, 'token expired; reconnect with a new token and last_event_id');
+  /** The socket as the subscriber's sink: written synchronously; a send past the socket's mark waits for it to drain. */
+  function socketSink(s: Subscriber<WsBatch>, ws: WSContext): Sink<WsBatch> {
+    const resume = () => s.resume();
+    const closed = () => {
+      if (s.endReason === 'token_expired') ws.close(WS_TOKEN_EXPIRED, 'token expired; reconnect with a new token and last_event_id');
+    };
+    return {
+      write(batch) {
+        if (!caps?.sendBatch) {
+          for (const m of batch.texts) ws.send(m);
+          return true;
+        }
+        const wait = caps.sendBatch(ws, batch);
+        if (!wait) return true;
+        wait.then(resume, resume);
+        return false;
+      },
+      end: closed,
+      abort: closed,
+    };
   }
 
   return {
@@ -91,7 +97,7 @@ export function wsSession(deps: WsDeps, spec: SubscriptionSpec): WSEvents {
         },
       });
       access.live.arm(sub);
-      void pump(sub, ws);
+      sub.attach(socketSink(sub, ws));
     },
     onMessage(evt, ws) {
       // Replies are queued like events (a socket whose subscriber has ended is closing).

@@ -64,12 +64,16 @@ function drained(raw: BunSocket): Promise<void> {
 function sendFrom(raw: BunSocket, messages: string[], from: number): Promise<void> | void {
   let result = 1;
   let i = from;
-  raw.cork(() => {
-    for (; i < messages.length && raw.readyState === 1; ) {
-      result = raw.send(messages[i++]!);
-      if (result <= 0) break;
-    }
-  });
+  // One message needs no cork (one frame, one write), nor a closure per delivery.
+  if (messages.length - from === 1) result = raw.send(messages[i++]!);
+  else {
+    raw.cork(() => {
+      for (; i < messages.length && raw.readyState === 1; ) {
+        result = raw.send(messages[i++]!);
+        if (result <= 0) break;
+      }
+    });
+  }
   if (result === 0 && raw.readyState === 1) {
     raw.close(WS_CLOSE.tryAgainLater, 'slow consumer: a message could not be buffered; reconnect with last_event_id');
     return;

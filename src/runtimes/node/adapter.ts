@@ -26,7 +26,7 @@ export const nodeRuntime: RuntimeAdapter = {
     const sock = incoming(c)?.socket;
     if (!sock) return;
     if (sock.destroyed) cb();
-    else sock.once('close', cb);
+    else sock.on('close', cb); // a socket closes once: no `once` wrapper to keep per stream
   },
   ws: { sendBatch, backpressure: true },
   readBody(c, limit) {

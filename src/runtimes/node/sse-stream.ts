@@ -4,6 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { directSource, type DirectSource, type Sink } from '../../core/sink.ts';
 import { behindStream, hasLiveStream, markLiveStream } from './request-guards.ts';
 
 /**
@@ -32,7 +33,9 @@ export function withDirectEventStreams(fetch: (req: Request, env: any) => Respon
       headers[k] = v;
     });
     out.writeHead(res.status, headers);
-    pipeEventStream(res.body.getReader() as ReadableStreamDefaultReader<Uint8Array>, out);
+    // A subscriber's stream nobody has read yet: written to the socket directly, with no stream in between.
+    const source = directSource<Uint8Array>(res.body);
+    if (!source?.attach(socketSink(source, out))) pipeEventStream(res.body.getReader() as ReadableStreamDefaultReader<Uint8Array>, out);
     return RESPONSE_ALREADY_SENT;
   };
 }
@@ -56,6 +59,26 @@ function chunkFrame(data: Uint8Array): Buffer {
   lastChunk = data;
   lastFrame = f;
   return f;
+}
+
+/** The response's socket as a subscriber's sink: one write per chunk, `drain` to resume. */
+function socketSink(source: DirectSource<Uint8Array>, out: ServerResponse): Sink<Uint8Array> {
+  const sock = out.socket;
+  const direct = sock !== null && out.chunkedEncoding === true;
+  if (direct) out.flushHeaders();
+  const target = direct ? sock : out;
+  const resume = () => source.resume();
+  return {
+    write(chunk) {
+      if (out.destroyed || target.destroyed) return false; // the connection's close ends the subscriber
+      if (chunk.byteLength === 0) return true;
+      if (direct ? sock.write(chunkFrame(chunk)) : out.write(chunk)) return true;
+      target.once('drain', resume);
+      return false;
+    },
+    end: () => void out.end(),
+    abort: () => void out.destroy(),
+  };
 }
 
 function pipeEventStream(reader: ReadableStreamDefaultReader<Uint8Array>, out: ServerResponse): void {

@@ -41,12 +41,18 @@ function buildFrame(text: string): Buffer {
   return f;
 }
 
+/** The last shared frame: a flush hands one event's text to its subscribers one after another. */
+let lastText: string | undefined;
+let lastFrame: Buffer | undefined;
+
 /** The frame of `text`; kept for other sockets when `shared`. */
 export function textFrame(text: string, shared: boolean): Buffer {
   if (!shared) return buildFrame(text);
+  if (text === lastText) return lastFrame!;
   let f = frameCache.get(text);
-  if (f !== undefined) return f;
-  f = buildFrame(text);
+  lastText = text;
+  if (f !== undefined) return (lastFrame = f);
+  lastFrame = f = buildFrame(text);
   const weight = f.length + text.length;
   if (weight > FRAME_CACHE_MAX_BYTES / 8) return f;
   while (frameCacheBytes + weight > FRAME_CACHE_MAX_BYTES) {
