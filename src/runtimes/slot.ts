@@ -2,9 +2,11 @@
  * A gateway built by `createGateway` from the package entry (src/index.ts)
  * is not tied to a runtime when it is built: the runtime that serves it
  * binds itself later (`serve(gateway)` from eventgate/node, /bun, /deno, or
- * `attach`). Until then it answers as an in-process gateway (every peer
- * counts as loopback, no WebSocket), which is what `gateway.app.request()`
- * in a test wants. The heartbeat timer is the default interval: a runtime
+ * `attach`). Until then it answers as an in-process gateway: no peer
+ * address is known, so every peer is unknown and never loopback (publishing
+ * needs a token), there is no WebSocket (501) and no page (404), which is
+ * what `gateway.app.request()` in a test, or `gateway.app.fetch` served by
+ * another server, gets. The heartbeat timer is the default interval: a runtime
  * that needs its own (`every`, Workers) builds its gateway with it instead.
  * What the app takes from its runtime when it is built (`name`, `ws`,
  * `asset`, `upgradeWebSocket`) is given here as getters and functions that

@@ -95,6 +95,8 @@ export function conformanceFor(rt: RuntimeEntry): void {
           ['HISTORY_SIZE', '0'],
           ['OVERFLOW_POLICY', 'explode'],
           ['ALLOWED_ORIGINS', 'https://a.example/path'],
+          ['TRUST_PROXY', '10.0.0.0/33'],
+          ['PUBLIC_URL', 'events.example.com'],
         ]) {
           const { code, out } = await startBadly(rt, variable!, value!);
           expect(code, `${variable}=${value}\n${out}`).toBe(1);

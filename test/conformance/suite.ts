@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { authConformance } from './checks/auth.ts';
 import { filterChecks } from './checks/filters.ts';
 import { metricsChecks } from './checks/metrics.ts';
+import { NETWORK_CAPABILITIES, NETWORK_ENV, networkChecks } from './checks/network.ts';
 import { hostileChecks } from './checks/hostile.ts';
 import { operationChecks, shutdownChecks } from './checks/operations.ts';
 import { pageChecks } from './checks/page.ts';
@@ -42,7 +43,8 @@ function against(title: string, name: string, start: () => Promise<Started>, che
 /**
  * The suite for one runtime: `start(env)` brings up a gateway with the
  * conformance configuration plus `env`. The main run uses short heartbeats;
- * the quiet-connection check runs against a second gateway with long ones.
+ * auth, trust and a gateway on every address have their own, and the
+ * quiet-connection check runs against one with long heartbeats.
  */
 export function conformance(name: string, limits: Limits, start: (env: Record<string, string>) => Promise<Started>): void {
   against(
@@ -70,6 +72,17 @@ export function conformance(name: string, limits: Limits, start: (env: Record<st
     () => start(TRUST_ENV),
     (t) => trustChecks(t, limits),
   );
+  // A runtime that can do none of what this gateway is for (Workers: it is not told where it listens) does not start it.
+  if (NETWORK_CAPABILITIES.every((c) => limits[c] !== undefined)) {
+    describe(`conformance: ${name}, on every address`, () => networkChecks(() => ({ runtime: name, url: '', publishToken: '', limits }), limits));
+  } else {
+    against(
+      `conformance: ${name}, on every address`,
+      name,
+      () => start(NETWORK_ENV),
+      (t) => networkChecks(t, limits),
+    );
+  }
   against(
     `conformance: ${name}, long heartbeat`,
     name,

@@ -54,6 +54,7 @@ const workers: RuntimeEntry = {
     headers_timeout:
       'a Worker sees a request only once its headers are in and cannot set a limit on them; wrangler dev answers trickled headers with no 408 (on Cloudflare the edge decides)',
     body_timeout: 'workerd offers a Worker no limit on how long a body may take, and wrangler dev answers a trickled body with no 408 (on Cloudflare the edge decides)',
+    max_connections: 'a Worker sees requests, never connections, and cannot cap them (on Cloudflare the platform does)',
     ws_close_on_expiry:
       'workerd sends a close that the object begins outside an incoming message (here: at a token\'s expiry, from a timer) only once the Durable Object is next idle, seen 10 s and more later; the socket gets {"control":"token_expired"} at once and nothing after it',
     knows_own_origin:

@@ -84,5 +84,6 @@ describe('client judgement (peer.ts) against a model', () => {
     expect(judgeClient(new Headers({ 'x-forwarded-for': '172.16.5.5' }), '192.168.1.1', parseTrustProxy('private'))).toMatchObject({ address: '172.16.5.5', proxied: true });
     expect(() => parseTrustProxy('10.0.0.0/33')).toThrow(/10.0.0.0\/33/);
     expect(() => parseTrustProxy('010.0.0.1')).toThrow();
+    expect(() => parseTrustProxy('nginx')).toThrow(/nginx/);
   });
 });

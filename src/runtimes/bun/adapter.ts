@@ -138,6 +138,30 @@ async function readBodyDraining(req: Request, limit: number): Promise<Uint8Array
   return all;
 }
 
+/**
+ * Reads and drops what is left of a request body that its answer did not
+ * need (a 413 sent on the declared Content-Length alone), at most
+ * DRAIN_MAX_BYTES and `ms`: for the same reason as above, the answer would
+ * otherwise be lost to the reset when the connection closes.
+ */
+export async function drainUnreadBody(req: Request, ms: number): Promise<void> {
+  if (!req.body || req.bodyUsed) return;
+  const reader = req.body.getReader();
+  const stop = setTimeout(() => void reader.cancel().catch(() => {}), ms);
+  try {
+    for (let total = 0; total <= DRAIN_MAX_BYTES; ) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      total += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    /* the client went, or the time is up */
+  } finally {
+    clearTimeout(stop);
+  }
+}
+
 export const bunRuntime: RuntimeAdapter = {
   name: 'bun',
   upgradeWebSocket,

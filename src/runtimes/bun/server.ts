@@ -10,7 +10,10 @@
  * Bun has no setting for how long a request's headers may take (it drops a
  * connection whose headers are not in after about 10 s, with no answer);
  * BODY_TIMEOUT_MS and MAX_CONNECTIONS are applied here, before the app
- * (web-request-checks.ts), with the Host check Bun does not make.
+ * (web-request-checks.ts), with the Host check Bun does not make. A
+ * refusal sent before its request's body was read (a 413 on the declared
+ * Content-Length) waits until the body is drained, so that Bun's reset does
+ * not destroy it (adapter.ts).
  */
 import type { Config } from '../server-config.ts';
 import type { Gateway } from '../../core/gateway.ts';
@@ -18,7 +21,7 @@ import { listeningUrl, once, serveSettings, type ServeOptions, type ServerHandle
 import { bindRuntime } from '../slot.ts';
 import { startServer, type StartOptions, type StartedServer } from '../start.ts';
 import { hostRefusal, withBodyTimeout } from '../web-request-checks.ts';
-import { bunRuntime, bunWebSocketOptions, type BunServer } from './adapter.ts';
+import { bunRuntime, bunWebSocketOptions, drainUnreadBody, type BunServer } from './adapter.ts';
 
 interface BunGlobal {
   serve(options: Record<string, unknown>): BunServer;
@@ -53,6 +56,7 @@ export async function serve(gateway: Gateway, options: ServeOptions = {}): Promi
       if (refused) return refused;
       const res = await app(req, srv);
       if (res.headers.get('content-type')?.startsWith('text/event-stream')) srv.timeout(req, 0);
+      else if (res.status >= 400 && res.status !== 408) await drainUnreadBody(req, o.bodyTimeoutMs);
       return res;
     },
     websocket: bunWebSocketOptions(gateway.config),

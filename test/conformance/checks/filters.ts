@@ -87,6 +87,10 @@ export function filterChecks(t: () => Target, limits: Limits): void {
         ['replay=many', 'replay'],
         ['on_overflow=explode', 'on_overflow'],
         ['last_event_id=not-a-cursor', 'last_event_id'],
+        // Names every object inherits are unknown parameters like any other, never dropped.
+        ['__proto__=x', '__proto__'],
+        ['constructor=x', 'constructor'],
+        ['toString=x', 'toString'],
       ]) {
         const res = await fetch(`${t().url}/api/events/stream?${query}`);
         expect(res.status, query).toBe(400);

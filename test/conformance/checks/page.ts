@@ -3,7 +3,7 @@
  * and every script it loads (the ones the HTML names under /assets/ and
  * /client/, and the modules those import, followed to the end) answers 200
  * with a JavaScript content type, so that a browser would run it. The
- * stylesheet it names answers as CSS.
+ * stylesheet it names answers as CSS. A file that is not there is a 404.
  */
 import { describe, expect, it } from 'vitest';
 import type { Target } from './target.ts';
@@ -66,6 +66,18 @@ export function pageChecks(t: () => Target): void {
         paths.some((p) => p.startsWith('/client/') && p.endsWith('.js')),
         paths.join(' '),
       ).toBe(true);
+    });
+
+    it('answers page files that are not there with 404 and JSON, however many names are asked for, and still serves the page', async () => {
+      const names = Array.from({ length: 200 }, (_, i) => (i % 2 ? `/assets/missing-${i}.js` : `/client/missing-${i}.css`));
+      for (let i = 0; i < names.length; i += 50) {
+        const answers = await Promise.all(names.slice(i, i + 50).map((n) => get(new URL(n, t().url).href)));
+        for (const [j, a] of answers.entries()) {
+          expect(a.status, names[i + j]).toBe(404);
+          expect(JSON.parse(a.text), names[i + j]).toMatchObject({ error: 'not_found' });
+        }
+      }
+      expect((await get(new URL('/', t().url).href)).status).toBe(200);
     });
   });
 }

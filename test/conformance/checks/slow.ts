@@ -3,6 +3,8 @@
  * By default it is ended with an `overflow` signal (SSE) or close 1013 (WS);
  * with on_overflow=drop it keeps its connection and is told, with a
  * `dropped` control, how many events it lost. Both are counted in the stats.
+ * A WebSocket's replies (acks, errors, pongs) count like events, so a client
+ * that sends without reading is cut off too (issue 9, item 5).
  */
 import { describe, expect } from 'vitest';
 import { StalledClient } from '../../helpers/stalled.ts';
@@ -156,6 +158,53 @@ export function slowConsumerChecks(t: () => Target, limits: Limits): void {
         expect(c.closeCode).toBeUndefined();
         expect((await stats(t())).totals.dropped).toBeGreaterThanOrEqual(total);
         c.close();
+      },
+      SLOW,
+    );
+
+    itNeeds(
+      limits,
+      ['ws', 'ws_backpressure'],
+      `counts WebSocket replies against the subscriber's queue marks: a client that sends filter ops without reading is cut off, ${
+        limits.ws_close_while_client_sends === undefined ? 'with 1013' : `its close code lost (${limits.ws_close_while_client_sends})`
+      }`,
+      async () => {
+        const run = runMarker();
+        const before = await stats(t());
+        const c = await ws(t(), `replay=0&meta.run=${run}`);
+        await c.ready();
+        c.ws.pause();
+        const state = async (): Promise<{ queued_events: number }> => {
+          const s = mine(await stats(t()), run)[0];
+          if (!s) throw new Error(`the subscriber was closed before its replies were sent: ${JSON.stringify(c.closeCode ?? 'open')}`);
+          return s;
+        };
+        // Fill what the sockets buffer, a batch of large events at a time while the gateway holds nothing for
+        // this client (the sockets still take more), then small events, until it holds most of its mark:
+        // events alone never overflow here, by count or by bytes (at most a few large batches are ever held).
+        const held = Math.floor(QUEUE_MAX_EVENTS * 0.7);
+        for (let bytes = 0, s = await state(); s.queued_events < held; s = await state()) {
+          expect(bytes, 'bytes published before the gateway held most of its mark').toBeLessThan(FLOOD_LIMIT_BYTES);
+          const large = s.queued_events === 0;
+          await publishOk(
+            t(),
+            Array.from({ length: large ? BATCH : 5 }, () => sample('cache', run, large ? { pad: PAD } : {})),
+          );
+          bytes += large ? BATCH * PAD.length : 5 * 300;
+        }
+        expect(mine(await stats(t()), run)).toHaveLength(1);
+        expect((await stats(t())).totals.slow_disconnects).toBe(before.totals.slow_disconnects);
+        // The replies to these (each under MAX_WS_MESSAGE_BYTES and within WS_MESSAGE_RATE's burst) take it past the mark.
+        const ops = QUEUE_MAX_EVENTS - held + 15; // more than it takes: the client is still sending when it is cut off
+        for (let i = 0; i < ops; i++) c.send({ op: 'filter', meta: { run, pad: `${i}`.padEnd(600, 'y') } });
+        await expect.poll(async () => mine(await stats(t()), run).length, { timeout: 30_000 }).toBe(0);
+        expect((await stats(t())).totals.slow_disconnects).toBe(before.totals.slow_disconnects + 1);
+        c.ws.resume();
+        await c.until((x) => x.closeCode !== undefined, 30_000, 'close');
+        if (limits.ws_close_while_client_sends === undefined) {
+          expect(c.closeCode).toBe(1013);
+          expect(c.closeReason).toMatch(/slow consumer/);
+        } else expect([1013, 1006]).toContain(c.closeCode); // cut off all the same, its close frame lost (the runtime's limit)
       },
       SLOW,
     );

@@ -38,7 +38,13 @@ export type Capability =
   /** A request body that trickles in gets 408 once BODY_TIMEOUT_MS has passed. */
   | 'body_timeout'
   /** An oversized body sent with `Connection: close` gets a 413 the client can read before the connection ends. */
-  | 'readable_413_on_close';
+  | 'readable_413_on_close'
+  /** A WebSocket handshake that offers subprotocols is upgraded with none selected (eventgate speaks none); without it, such a handshake is refused with 400. */
+  | 'ws_subprotocol_unselected'
+  /** A WebSocket the gateway closes (1013, 1001) while its client is still sending gets its close frame, after what was sent before it. */
+  | 'ws_close_while_client_sends'
+  /** MAX_CONNECTIONS counts every open client connection, idle keep-alive ones included: a request on one past the cap gets 503 with JSON, and the connection closes. */
+  | 'max_connections';
 
 export type Limits = Partial<Record<Capability, string>>;
 
