@@ -28,7 +28,8 @@ export const TAIL_USAGE = `usage: eventgate tail URL [--types a,b] [--severity s
   URL          the gateway, e.g. http://localhost:8000
   --from       resume after this cursor (the last one is printed on exit)
   --token      a subscriber token (default: EVENTGATE_TOKEN from the environment)
-  --json       print each event as delivered, one per line`;
+  --json       print each event as delivered, one per line
+  -h, --help   this help`;
 
 /** How one connection ended. */
 type Ended = { kind: 'lost'; detail: string } | { kind: 'shutdown'; retryMs: number } | { kind: 'refused'; status: number; body: string } | { kind: 'stopped' };
@@ -42,12 +43,16 @@ interface Options {
 }
 
 export async function runTail(args: string[], io: TailIO): Promise<number> {
-  let opts: Options;
+  let opts: Options | 'help';
   try {
     opts = parse(args, io.env);
   } catch (err) {
     io.err(`eventgate tail: ${(err as Error).message}\n${TAIL_USAGE}`);
     return 2;
+  }
+  if (opts === 'help') {
+    io.out(TAIL_USAGE);
+    return 0;
   }
   let cursor = opts.query.get('last_event_id');
   let stop: (() => void) | undefined;
@@ -98,7 +103,8 @@ export async function runTail(args: string[], io: TailIO): Promise<number> {
   return farewell(0);
 }
 
-function parse(args: string[], env: Record<string, string | undefined>): Options {
+/** The options, or 'help' when --help (or -h) is among the flags, whatever else is there. */
+function parse(args: string[], env: Record<string, string | undefined>): Options | 'help' {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -113,8 +119,10 @@ function parse(args: string[], env: Record<string, string | undefined>): Options
       transport: { type: 'string', default: 'sse' },
       token: { type: 'string' },
       json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) return 'help';
   if (positionals.length !== 1) throw new Error(positionals.length ? `one URL expected, got ${positionals.join(' ')}` : 'the gateway URL is missing');
   let base: URL;
   try {
