@@ -1,8 +1,10 @@
 /**
  * `eventgate tail URL`: the terminal's way to watch a stream. One line per
  * event on standard output (or the event as delivered with --json, for jq),
- * notices on standard error. It reconnects by itself with its cursor, exits
- * 0 on Ctrl-C and once a draining gateway does not come back within the
+ * notices on standard error. It reconnects by itself with its cursor (the
+ * last event's, or before any event the head it was told when it went
+ * live), so a reconnect loses nothing, even after an overflow that came
+ * before the first event. It exits 0 on Ctrl-C and once a draining gateway does not come back within the
  * retry it gave, and prints the last cursor on exit so that a later
  * `tail --from` continues exactly there.
  */
@@ -31,6 +33,9 @@ export const TAIL_USAGE = `usage: eventgate tail URL [--types a,b] [--severity s
   --json       print each event as delivered, one per line
   -h, --help   this help`;
 
+/** The largest `replay` a gateway takes; it replays at most its history size. */
+const ALL_HISTORY = '999999999';
+
 /** How one connection ended. */
 type Ended = { kind: 'lost'; detail: string } | { kind: 'shutdown'; retryMs: number } | { kind: 'refused'; status: number; body: string } | { kind: 'stopped' };
 
@@ -55,6 +60,7 @@ export async function runTail(args: string[], io: TailIO): Promise<number> {
     return 0;
   }
   let cursor = opts.query.get('last_event_id');
+  let sinceEmpty = false;
   let stop: (() => void) | undefined;
   let stopped = false;
   io.onInterrupt(() => {
@@ -70,6 +76,13 @@ export async function runTail(args: string[], io: TailIO): Promise<number> {
     io.out(opts.json ? raw : eventLine(e, io.colour));
   };
   const onControl = (c: Control) => {
+    // Live before any event came: the head is where this tail stands, so that a reconnect
+    // (after an overflow that came before any event was delivered, say) resumes there;
+    // with no head (the stream was empty), everything the history holds by then is new to it.
+    if (c.control === 'ready' && !cursor) {
+      if (c.head) cursor = c.head;
+      else sinceEmpty = true;
+    }
     const line = noticeLine(c);
     if (line) io.err(line);
   };
@@ -77,6 +90,7 @@ export async function runTail(args: string[], io: TailIO): Promise<number> {
   let afterShutdown = false;
   while (!stopped) {
     if (cursor) opts.query.set('last_event_id', cursor);
+    else if (sinceEmpty) opts.query.set('replay', ALL_HISTORY);
     let delivered = false;
     const ended = await connect(opts, {
       onEvent: (e, raw) => ((delivered = true), onEvent(e, raw)),
