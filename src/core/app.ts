@@ -72,9 +72,9 @@ export function createApp(deps: AppDeps): Hono<any> {
   const telemetry = deps.telemetry;
   app.use(
     refusals({
-      publishRejected: (...a) => telemetry.publishRejected(...a),
-      accessRefused: (...a) => telemetry.accessRefused(...a),
-      remoteAddress: (c) => runtime.remoteAddress(c),
+      publishRejected: (r) => telemetry.publishRejected(r),
+      accessRefused: (path, r) => telemetry.accessRefused(path, r),
+      peers,
     }),
   );
   healthRoutes(app, { bus, draining: deps.draining });
