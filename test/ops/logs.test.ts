@@ -9,11 +9,13 @@
  * Behind a trusted proxy (TRUST_PROXY) a refusal names the client the
  * gateway judged (the forwarded address) and the proxy; forwarding headers
  * from anyone else are not believed. An auth refusal says why ("no token",
- * "expired", "bad signature", ...).
+ * "expired", "bad signature", ...). A client that goes away in the middle
+ * of its publish is a debug line, not an error with a stack and a 500.
  */
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import net from 'node:net';
 import { publishFrom, request } from '../helpers/peer-request.ts';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.ts';
 import { publish, sampleEvent } from '../helpers/server.ts';
@@ -105,7 +107,7 @@ describe('JSON logs', () => {
   }, 60_000);
 });
 
-describe('JSON logs of refusals behind a proxy', () => {
+describe('JSON logs of refusals behind a proxy, and of clients that go away', () => {
   const ADMIN = 'logs-test-admin-token-0d93be71';
   const PROXY = '127.0.0.2'; // loopback too on Linux: a proxy on another address of the same host
   const key = new TextEncoder().encode(JWT_SECRET);
@@ -236,5 +238,35 @@ describe('JSON logs of refusals behind a proxy', () => {
     const text = gw2.output();
     for (const secret of [...tokens, CONFIGURED, ADMIN, JWT_SECRET]) expect(text).not.toContain(secret);
     expect(text).not.toContain('198.51.100.2'); // a header nobody should have believed
+  });
+
+  it('a client that closes the connection in the middle of its publish body is a debug line: no error, no stack, no refusal counted', async () => {
+    const { port } = new URL(gw2.url);
+    const before = gw2.output().length;
+    await new Promise<void>((resolve, reject) => {
+      const sock = net.connect(Number(port), '127.0.0.1', () => {
+        sock.write(
+          `POST /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${CONFIGURED}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"type":"cache",`,
+        );
+        setTimeout(() => (sock.destroy(), resolve()), 300);
+      });
+      sock.on('error', reject);
+    });
+    const closed = () =>
+      gw2
+        .output()
+        .slice(before)
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l));
+    await expect.poll(() => closed().some((o) => o.msg === 'client closed the connection during POST /api/events'), { timeout: 10_000 }).toBe(true);
+    const lines = closed();
+    expect(lines.find((o) => o.msg === 'client closed the connection during POST /api/events')).toMatchObject({ level: 'debug', client: '127.0.0.1' });
+    expect(lines.filter((o) => o.level === 'error' || /unhandled|refused/.test(o.msg))).toEqual([]);
+    expect(gw2.output().slice(before)).not.toMatch(/\n\s+at /); // no stack anywhere
+    const metrics = await (await fetch(`${gw2.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+    expect(metrics).toMatch(/^eventgate_publish_rejected_total\{reason="other"\} 0$/m);
+    // The gateway goes on serving.
+    expect((await publish(gw2.url, sampleEvent('cache'), { authorization: `Bearer ${CONFIGURED}` })).status).toBe(202);
   });
 });

@@ -7,7 +7,11 @@
  * the proxy beside it) and, for an auth refusal, why in a few words from a
  * fixed set ("no token", "expired", "bad signature", ...), never a
  * credential. Only refusals pay for reading the body.
-
+ *
+ * A client that goes away in the middle of its request (the body cut off)
+ * is its own problem, not the gateway's: `clientGone` tells such an error
+ * apart, the app answers it with CLIENT_CLOSED (499, as nginx logs it; the
+ * client never reads it), and that is neither a refusal nor a server error.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { judgeClient, type PeerTrust } from '../peer.ts';
@@ -30,6 +34,17 @@ export interface RefusalDeps {
   accessRefused(path: string, r: Refusal): void;
   /** How the client is judged (peer address and TRUST_PROXY). */
   peers: PeerTrust;
+}
+
+/** The status the app answers a request whose client went away with (never sent: nobody reads it). */
+export const CLIENT_CLOSED = 499;
+
+/** True for the error a request's body read ends with when its client closed the connection first. */
+export function clientGone(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  // Node: the IncomingMessage's 'aborted' (ECONNRESET); web streams: an AbortError.
+  return (e.code === 'ECONNRESET' && e.message === 'aborted') || e.name === 'AbortError' || e.code === 'ECONNABORTED';
 }
 
 /**
@@ -94,7 +109,7 @@ export function refusals(deps: RefusalDeps): MiddlewareHandler {
   return async (c, next) => {
     await next();
     const status = c.res.status;
-    if (status < 400) return;
+    if (status < 400 || status === CLIENT_CLOSED) return;
     const publishing = c.req.method === 'POST' && c.req.path === '/api/events';
     if (publishing) deps.publishRejected(await refusal(c, deps.peers));
     else if (status === 401 || status === 403) deps.accessRefused(c.req.path, await refusal(c, deps.peers));
