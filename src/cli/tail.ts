@@ -37,7 +37,13 @@ export const TAIL_USAGE = `usage: eventgate tail URL [--types a,b] [--severity s
 const ALL_HISTORY = '999999999';
 
 /** How one connection ended. */
-type Ended = { kind: 'lost'; detail: string } | { kind: 'shutdown'; retryMs: number } | { kind: 'refused'; status: number; body: string } | { kind: 'stopped' };
+type Ended =
+  | { kind: 'lost'; detail: string }
+  | { kind: 'shutdown'; retryMs: number }
+  /** The gateway could not serve the stream for now (an `unavailable` signal) and said when to come back. */
+  | { kind: 'retry'; retryMs: number }
+  | { kind: 'refused'; status: number; body: string }
+  | { kind: 'stopped' };
 
 interface Options {
   base: URL;
@@ -107,7 +113,7 @@ export async function runTail(args: string[], io: TailIO): Promise<number> {
     if (ended.kind === 'lost' && afterShutdown && !delivered) return farewell(0); // did not come back within its retry
     afterShutdown = ended.kind === 'shutdown';
     failures = delivered || afterShutdown ? 0 : failures + 1;
-    const wait = ended.kind === 'shutdown' ? ended.retryMs : Math.min(10_000, 250 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
+    const wait = ended.kind === 'shutdown' || ended.kind === 'retry' ? ended.retryMs : Math.min(10_000, 250 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
     if (ended.kind === 'lost') io.err(`eventgate tail: connection lost (${ended.detail}); reconnecting in ${Math.round(wait)} ms`);
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, wait);
@@ -177,6 +183,9 @@ async function connectSse(o: Options, sink: Sink): Promise<Ended> {
   let stopped = false;
   sink.setStop(() => ((stopped = true), abort.abort()));
   let shutdownRetry: number | undefined;
+  let unavailableRetry: number | undefined;
+  const ended = (): Ended | undefined =>
+    shutdownRetry !== undefined ? { kind: 'shutdown', retryMs: shutdownRetry } : unavailableRetry !== undefined ? { kind: 'retry', retryMs: unavailableRetry } : undefined;
   try {
     const res = await fetch(url, { headers: { Accept: 'text/event-stream', ...(o.token ? { Authorization: `Bearer ${o.token}` } : {}) }, signal: abort.signal });
     if (res.status !== 200 || !res.body) return { kind: 'refused', status: res.status, body: await res.text() };
@@ -186,6 +195,7 @@ async function connectSse(o: Options, sink: Sink): Promise<Ended> {
         // On SSE a control's name is the event name; its data holds the rest.
         const c = { control: m.event, ...(JSON.parse(m.data) as object) } as Control;
         if (c.control === 'shutdown') shutdownRetry = c.retry_ms;
+        if (c.control === 'unavailable') unavailableRetry = c.retry_ms;
         sink.onControl(c);
       },
     });
@@ -196,11 +206,10 @@ async function connectSse(o: Options, sink: Sink): Promise<Ended> {
       if (done) break;
       parser.feed(decoder.decode(value, { stream: true }));
     }
-    return shutdownRetry !== undefined ? { kind: 'shutdown', retryMs: shutdownRetry } : { kind: 'lost', detail: 'the stream ended' };
+    return ended() ?? { kind: 'lost', detail: 'the stream ended' };
   } catch (err) {
     if (stopped) return { kind: 'stopped' };
-    if (shutdownRetry !== undefined) return { kind: 'shutdown', retryMs: shutdownRetry };
-    return { kind: 'lost', detail: describe(err) };
+    return ended() ?? { kind: 'lost', detail: describe(err) };
   }
 }
 

@@ -4,13 +4,15 @@
  * Gateway A talks to Redis directly, gateway B through a TCP proxy the test
  * cuts: with B cut off, a subscriber resuming on B from a cursor gets
  * `event: unavailable` (with retry_ms, also as the SSE `retry:` field) and
- * its stream ends; on WebSocket the socket is closed with 1013. Meanwhile A
+ * its stream ends; on WebSocket the socket is closed with 1013; `eventgate
+ * tail` says so on stderr and comes back after retry_ms. Meanwhile A
  * goes on publishing. Once B reaches Redis again, the same clients resume
  * with the same cursor, after the retry they were given, and get every
  * event after it, in order, with no gap, then live ones. A replay cut off
  * halfway ends the same way after the events it sent, and resuming from
  * the last of them repeats nothing and loses nothing.
  */
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeServer } from '../../src/runtimes/node/server.ts';
 import { uniquePrefix, useRedis, type TestRedis } from '../helpers/redis.ts';
@@ -79,33 +81,71 @@ describe('a replay that cannot read history', () => {
     expect(ws.controls('ready')).toEqual([]);
     expect(b.gateway.bus.subscriberCount).toBe(0);
 
-    proxy.restore();
-    await eventually(async () => (await health(b.url)).status === 200, 'B to reach Redis again');
-    await pause(signal.retry_ms); // as a client told to wait would
+    // eventgate tail says so on stderr and comes back after the retry it was given, by itself.
+    const tail = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        "import { runTail, processTailIO } from './src/cli/tail.ts'; process.exitCode = await runTail(process.argv.slice(1), processTailIO());",
+        b.url,
+        '--from',
+        cursor,
+        '--json',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+    );
+    let tailOut = '';
+    let tailErr = '';
+    tail.stdout!.on('data', (d) => (tailOut += d));
+    tail.stderr!.on('data', (d) => (tailErr += d));
+    const tailExit = new Promise<number | null>((resolve) => tail.on('exit', resolve));
+    try {
+      await eventually(() => /unavailable: .* reconnecting in \d+ ms/.test(tailErr), 'the tail to say the gateway is unavailable', 30_000);
 
-    const expected = [...before.slice(2), ...during];
-    const sseAgain = await SseReader.open(`${b.url}/api/events/stream`, { 'last-event-id': cursor });
-    const wsAgain = await WsClient.open(`${b.url.replace('http', 'ws')}/ws/events?last_event_id=${cursor}`);
-    await sseAgain.until((r) => r.named('ready').length === 1, 10_000, 'SSE ready');
-    await wsAgain.ready();
-    expect(sseAgain.events.map((e) => e.id)).toEqual(expected);
-    expect(wsAgain.events.map((e) => e.id)).toEqual(expected);
-    for (const [gaps, name] of [
-      [sseAgain.named('gap'), 'sse'],
-      [wsAgain.controls('gap'), 'ws'],
-    ] as const)
-      expect(gaps, name).toEqual([]);
-    expect(sseAgain.named('ready')[0]).toMatchObject({ replayed: expected.length });
+      proxy.restore();
+      await eventually(async () => (await health(b.url)).status === 200, 'B to reach Redis again');
+      await pause(signal.retry_ms); // as a client told to wait would
 
-    // And live from there, from either gateway.
-    const live = [...(await publishTo(b, 1)), ...(await publishTo(a, 1))];
-    await sseAgain.until((r) => r.events.length === expected.length + 2, 10_000, 'the live events on SSE');
-    await wsAgain.until((c) => c.events.length === expected.length + 2, 10_000, 'the live events on WS');
-    expect(sseAgain.events.map((e) => e.id)).toEqual([...expected, ...live]);
-    expect(wsAgain.events.map((e) => e.id)).toEqual([...expected, ...live]);
-    sseAgain.close();
-    wsAgain.close();
-  }, 60_000);
+      const expected = [...before.slice(2), ...during];
+      const sseAgain = await SseReader.open(`${b.url}/api/events/stream`, { 'last-event-id': cursor });
+      const wsAgain = await WsClient.open(`${b.url.replace('http', 'ws')}/ws/events?last_event_id=${cursor}`);
+      await sseAgain.until((r) => r.named('ready').length === 1, 10_000, 'SSE ready');
+      await wsAgain.ready();
+      expect(sseAgain.events.map((e) => e.id)).toEqual(expected);
+      expect(wsAgain.events.map((e) => e.id)).toEqual(expected);
+      for (const [gaps, name] of [
+        [sseAgain.named('gap'), 'sse'],
+        [wsAgain.controls('gap'), 'ws'],
+      ] as const)
+        expect(gaps, name).toEqual([]);
+      expect(sseAgain.named('ready')[0]).toMatchObject({ replayed: expected.length });
+
+      // And live from there, from either gateway.
+      const live = [...(await publishTo(b, 1)), ...(await publishTo(a, 1))];
+      await sseAgain.until((r) => r.events.length === expected.length + 2, 10_000, 'the live events on SSE');
+      await wsAgain.until((c) => c.events.length === expected.length + 2, 10_000, 'the live events on WS');
+      expect(sseAgain.events.map((e) => e.id)).toEqual([...expected, ...live]);
+      expect(wsAgain.events.map((e) => e.id)).toEqual([...expected, ...live]);
+      sseAgain.close();
+      wsAgain.close();
+
+      const tailIds = () =>
+        tailOut
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { id: string }).id);
+      await eventually(() => tailIds().length >= expected.length + 2, 'the tail to resume', 30_000);
+      expect(tailIds()).toEqual([...expected, ...live]);
+      expect(tailErr).not.toMatch(/connection lost|gap/);
+      tail.kill('SIGINT');
+      expect(await tailExit).toBe(0);
+    } finally {
+      if (tail.exitCode === null) tail.kill('SIGKILL');
+    }
+  }, 90_000);
 
   it('cut off halfway through: the events it sent, then unavailable; resuming from the last one sent repeats nothing and loses nothing', async () => {
     const pad = 'p'.repeat(4096);
@@ -119,6 +159,7 @@ describe('a replay that cannot read history', () => {
       expect(res.status).toBe(202);
       stored.push(...res.body.ids);
     }
+    proxy.restore(); // whatever the case before left
     await eventually(async () => (await health(b.url)).status === 200, 'B healthy');
     const sse = await SseReader.open(`${b.url}/api/events/stream`, { 'last-event-id': from });
     await sse.until((r) => r.events.length > 0, 10_000, 'the first replayed events');
