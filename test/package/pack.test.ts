@@ -22,6 +22,11 @@ import { SseReader } from '../helpers/sse.ts';
 import { WsClient } from '../helpers/ws.ts';
 
 const run = promisify(execFile);
+/**
+ * The environment of what runs in the consumer project: this run's, without REDIS_URL (the tests may run
+ * with one, but the project has no Redis client installed, and the command would refuse to start).
+ */
+const consumerEnv = (): Record<string, string | undefined> => ({ ...process.env, REDIS_URL: undefined });
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'node_modules/.bin');
 const FIXTURES = path.join(import.meta.dirname, 'consumer');
@@ -32,7 +37,7 @@ const children: ChildProcess[] = [];
 /** Runs a command in the project; resolves with its exit code and output, whatever the code. */
 async function exec(cmd: string, args: string[], cwd = project, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(cmd, args, { cwd, env: { ...process.env, ...env }, timeout: 60_000 });
+    const { stdout, stderr } = await run(cmd, args, { cwd, env: withoutUnset({ ...consumerEnv(), ...env }), timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -42,7 +47,7 @@ async function exec(cmd: string, args: string[], cwd = project, env: Record<stri
 
 /** Starts a server process in the project (its own process group); resolves with its URL once /health answers 200. */
 async function start(cmd: string, args: string[], opts: { cwd?: string; url?: string; env?: Record<string, string> } = {}): Promise<{ url: string; output: () => string }> {
-  const child = spawn(cmd, args, { cwd: opts.cwd ?? project, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(cmd, args, { cwd: opts.cwd ?? project, env: withoutUnset({ ...consumerEnv(), ...opts.env }), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.push(child);
   let out = '';
   let url = opts.url;
@@ -410,10 +415,12 @@ function devVersion(name: string): string {
 
 /** Runs the installed command with `input` on stdin; `env` changes the environment (undefined removes a variable). */
 function pipe(args: string[], input: string, env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
-  for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
   return new Promise((resolve) => {
-    const child = spawn(path.join(project, 'node_modules/.bin/eventgate'), args, { cwd: project, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(path.join(project, 'node_modules/.bin/eventgate'), args, {
+      cwd: project,
+      env: withoutUnset({ ...consumerEnv(), ...env }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -440,4 +447,9 @@ function hostUpgrade(base: string): Promise<string> {
     });
     sock.on('error', reject);
   });
+}
+
+/** An environment with the variables set to undefined left out. */
+function withoutUnset(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
