@@ -26,7 +26,7 @@ module.exports = {
     },
     {
       name: 'backends-import-runtimes',
-      comment: 'A backend implements the core\'s store contract; it knows no runtime.',
+      comment: "A backend implements the core's store contract; it knows no runtime.",
       severity: 'error',
       from: { path: `${SRC}backends/` },
       to: { path: `${SRC}(runtimes|cli)/` },

@@ -64,7 +64,11 @@ const entryLinks = {
     build.onResolve({ filter: /^\.\.?\// }, (args) => {
       const target = path.resolve(args.resolveDir, args.path);
       if (SERVER_DIRS.some((d) => target.startsWith(d))) {
-        return { errors: [{ text: `${path.relative(ROOT, args.importer)} imports ${path.relative(ROOT, target)}: the client and the page may import only src/protocol.ts of the server's code` }] };
+        return {
+          errors: [
+            { text: `${path.relative(ROOT, args.importer)} imports ${path.relative(ROOT, target)}: the client and the page may import only src/protocol.ts of the server's code` },
+          ],
+        };
       }
       const out = served.get(target);
       if (!out || args.kind === 'entry-point') return undefined;

@@ -81,9 +81,9 @@ export interface FlagSpec {
 }
 
 /**
- * Parses `argv` against `flags` (plus --help); positionals are allowed only
- * up to `maxPositionals`. Throws UsageError naming an unknown flag, a
- * missing value or an extra argument.
+ * Parses `argv` against `flags` (plus --help and -h); positionals are
+ * allowed only up to `maxPositionals` (any number with --help). Throws
+ * UsageError naming an unknown flag, a missing value or an extra argument.
  */
 export function parseFlags(argv: string[], flags: Record<string, FlagSpec>, maxPositionals = 0): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
@@ -93,7 +93,8 @@ export function parseFlags(argv: string[], flags: Record<string, FlagSpec>, maxP
     const msg = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new UsageError(msg.replace(/^Unknown option/, 'unknown flag'));
   }
-  if (parsed.positionals.length > maxPositionals) throw new UsageError(`unexpected argument "${parsed.positionals[maxPositionals]}"`);
+  // --help wins over anything else on the line (an extra argument, a missing one).
+  if (!parsed.values.help && parsed.positionals.length > maxPositionals) throw new UsageError(`unexpected argument "${parsed.positionals[maxPositionals]}"`);
   return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
 }
 

@@ -1,7 +1,8 @@
 /**
  * How `eventgate tail` prints: one line per event (time, severity, type,
  * message), severity in colour on a terminal, or the event as delivered
- * with --json; notices (gap, dropped, overflow, shutdown, ...) as one line.
+ * with --json; notices (gap, dropped, overflow, shutdown, unavailable, ...)
+ * as one line.
  */
 import type { Control } from '../core/control.ts';
 import type { SystemEvent } from '../core/event.ts';
@@ -27,6 +28,8 @@ export function noticeLine(c: Control): string | undefined {
       return `overflow: fell behind with ${c.queued_events} events queued; reconnecting from ${c.last_event_id ?? 'the start'}`;
     case 'shutdown':
       return `shutdown: the gateway is draining; reconnecting in ${c.retry_ms} ms`;
+    case 'unavailable':
+      return `unavailable: the gateway could not read its history for this stream; reconnecting in ${c.retry_ms} ms`;
     case 'error':
       return `error from the gateway: ${c.error}${c.field ? ` (${c.field})` : ''}: ${c.message}`;
     default:

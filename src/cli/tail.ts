@@ -1,8 +1,10 @@
 /**
  * `eventgate tail URL`: the terminal's way to watch a stream. One line per
  * event on standard output (or the event as delivered with --json, for jq),
- * notices on standard error. It reconnects by itself with its cursor, exits
- * 0 on Ctrl-C and once a draining gateway does not come back within the
+ * notices on standard error. It reconnects by itself with its cursor (the
+ * last event's, or before any event the head it was told when it went
+ * live), so a reconnect loses nothing, even after an overflow that came
+ * before the first event. It exits 0 on Ctrl-C and once a draining gateway does not come back within the
  * retry it gave, and prints the last cursor on exit so that a later
  * `tail --from` continues exactly there.
  */
@@ -28,10 +30,20 @@ export const TAIL_USAGE = `usage: eventgate tail URL [--types a,b] [--severity s
   URL          the gateway, e.g. http://localhost:8000
   --from       resume after this cursor (the last one is printed on exit)
   --token      a subscriber token (default: EVENTGATE_TOKEN from the environment)
-  --json       print each event as delivered, one per line`;
+  --json       print each event as delivered, one per line
+  -h, --help   this help`;
+
+/** The largest `replay` a gateway takes; it replays at most its history size. */
+const ALL_HISTORY = '999999999';
 
 /** How one connection ended. */
-type Ended = { kind: 'lost'; detail: string } | { kind: 'shutdown'; retryMs: number } | { kind: 'refused'; status: number; body: string } | { kind: 'stopped' };
+type Ended =
+  | { kind: 'lost'; detail: string }
+  | { kind: 'shutdown'; retryMs: number }
+  /** The gateway could not serve the stream for now (an `unavailable` signal) and said when to come back. */
+  | { kind: 'retry'; retryMs: number }
+  | { kind: 'refused'; status: number; body: string }
+  | { kind: 'stopped' };
 
 interface Options {
   base: URL;
@@ -42,14 +54,19 @@ interface Options {
 }
 
 export async function runTail(args: string[], io: TailIO): Promise<number> {
-  let opts: Options;
+  let opts: Options | 'help';
   try {
     opts = parse(args, io.env);
   } catch (err) {
     io.err(`eventgate tail: ${(err as Error).message}\n${TAIL_USAGE}`);
     return 2;
   }
+  if (opts === 'help') {
+    io.out(TAIL_USAGE);
+    return 0;
+  }
   let cursor = opts.query.get('last_event_id');
+  let sinceEmpty = false;
   let stop: (() => void) | undefined;
   let stopped = false;
   io.onInterrupt(() => {
@@ -65,6 +82,13 @@ export async function runTail(args: string[], io: TailIO): Promise<number> {
     io.out(opts.json ? raw : eventLine(e, io.colour));
   };
   const onControl = (c: Control) => {
+    // Live before any event came: the head is where this tail stands, so that a reconnect
+    // (after an overflow that came before any event was delivered, say) resumes there;
+    // with no head (the stream was empty), everything the history holds by then is new to it.
+    if (c.control === 'ready' && !cursor) {
+      if (c.head) cursor = c.head;
+      else sinceEmpty = true;
+    }
     const line = noticeLine(c);
     if (line) io.err(line);
   };
@@ -72,6 +96,7 @@ export async function runTail(args: string[], io: TailIO): Promise<number> {
   let afterShutdown = false;
   while (!stopped) {
     if (cursor) opts.query.set('last_event_id', cursor);
+    else if (sinceEmpty) opts.query.set('replay', ALL_HISTORY);
     let delivered = false;
     const ended = await connect(opts, {
       onEvent: (e, raw) => ((delivered = true), onEvent(e, raw)),
@@ -88,7 +113,7 @@ export async function runTail(args: string[], io: TailIO): Promise<number> {
     if (ended.kind === 'lost' && afterShutdown && !delivered) return farewell(0); // did not come back within its retry
     afterShutdown = ended.kind === 'shutdown';
     failures = delivered || afterShutdown ? 0 : failures + 1;
-    const wait = ended.kind === 'shutdown' ? ended.retryMs : Math.min(10_000, 250 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
+    const wait = ended.kind === 'shutdown' || ended.kind === 'retry' ? ended.retryMs : Math.min(10_000, 250 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
     if (ended.kind === 'lost') io.err(`eventgate tail: connection lost (${ended.detail}); reconnecting in ${Math.round(wait)} ms`);
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, wait);
@@ -98,7 +123,8 @@ export async function runTail(args: string[], io: TailIO): Promise<number> {
   return farewell(0);
 }
 
-function parse(args: string[], env: Record<string, string | undefined>): Options {
+/** The options, or 'help' when --help (or -h) is among the flags, whatever else is there. */
+function parse(args: string[], env: Record<string, string | undefined>): Options | 'help' {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -113,8 +139,10 @@ function parse(args: string[], env: Record<string, string | undefined>): Options
       transport: { type: 'string', default: 'sse' },
       token: { type: 'string' },
       json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) return 'help';
   if (positionals.length !== 1) throw new Error(positionals.length ? `one URL expected, got ${positionals.join(' ')}` : 'the gateway URL is missing');
   let base: URL;
   try {
@@ -155,6 +183,9 @@ async function connectSse(o: Options, sink: Sink): Promise<Ended> {
   let stopped = false;
   sink.setStop(() => ((stopped = true), abort.abort()));
   let shutdownRetry: number | undefined;
+  let unavailableRetry: number | undefined;
+  const ended = (): Ended | undefined =>
+    shutdownRetry !== undefined ? { kind: 'shutdown', retryMs: shutdownRetry } : unavailableRetry !== undefined ? { kind: 'retry', retryMs: unavailableRetry } : undefined;
   try {
     const res = await fetch(url, { headers: { Accept: 'text/event-stream', ...(o.token ? { Authorization: `Bearer ${o.token}` } : {}) }, signal: abort.signal });
     if (res.status !== 200 || !res.body) return { kind: 'refused', status: res.status, body: await res.text() };
@@ -164,6 +195,7 @@ async function connectSse(o: Options, sink: Sink): Promise<Ended> {
         // On SSE a control's name is the event name; its data holds the rest.
         const c = { control: m.event, ...(JSON.parse(m.data) as object) } as Control;
         if (c.control === 'shutdown') shutdownRetry = c.retry_ms;
+        if (c.control === 'unavailable') unavailableRetry = c.retry_ms;
         sink.onControl(c);
       },
     });
@@ -174,11 +206,10 @@ async function connectSse(o: Options, sink: Sink): Promise<Ended> {
       if (done) break;
       parser.feed(decoder.decode(value, { stream: true }));
     }
-    return shutdownRetry !== undefined ? { kind: 'shutdown', retryMs: shutdownRetry } : { kind: 'lost', detail: 'the stream ended' };
+    return ended() ?? { kind: 'lost', detail: 'the stream ended' };
   } catch (err) {
     if (stopped) return { kind: 'stopped' };
-    if (shutdownRetry !== undefined) return { kind: 'shutdown', retryMs: shutdownRetry };
-    return { kind: 'lost', detail: describe(err) };
+    return ended() ?? { kind: 'lost', detail: describe(err) };
   }
 }
 

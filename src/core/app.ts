@@ -4,6 +4,7 @@
  * runs on every runtime.
  */
 import { Hono } from 'hono';
+import type { UnofficialStatusCode } from 'hono/utils/http-status';
 import { requireAdmin } from './auth/admin.ts';
 import type { GatewayAuth } from './auth/gateway-auth.ts';
 import { accessGuard } from './auth/subscribe-guard.ts';
@@ -14,14 +15,14 @@ import type { Logger } from './logger.ts';
 import { gatewayMetrics } from './metrics/gateway-metrics.ts';
 import type { Telemetry } from './metrics/telemetry.ts';
 import type { GatewaySite } from './origin.ts';
-import type { PeerTrust } from './peer.ts';
+import { clientAddress, type PeerTrust } from './peer.ts';
 import type { EventRegistry } from './registry.ts';
 import type { RuntimeAdapter } from './runtime.ts';
 import { originGuard, subscriptionGuard, type GuardEnv } from './routes/guards.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { opsRoutes } from './routes/ops.ts';
-import { refusals } from './routes/refusals.ts';
+import { CLIENT_CLOSED, clientGone, refusals } from './routes/refusals.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { pageRoutes } from './routes/page.ts';
 import { publishHandler } from './routes/publish.ts';
@@ -72,9 +73,9 @@ export function createApp(deps: AppDeps): Hono<any> {
   const telemetry = deps.telemetry;
   app.use(
     refusals({
-      publishRejected: (...a) => telemetry.publishRejected(...a),
-      accessRefused: (...a) => telemetry.accessRefused(...a),
-      remoteAddress: (c) => runtime.remoteAddress(c),
+      publishRejected: (r) => telemetry.publishRejected(r),
+      accessRefused: (path, r) => telemetry.accessRefused(path, r),
+      peers,
     }),
   );
   healthRoutes(app, { bus, draining: deps.draining });
@@ -162,6 +163,11 @@ export function createApp(deps: AppDeps): Hono<any> {
 
   app.notFound((c) => jsonError(c, 404, { error: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }));
   app.onError((err, c) => {
+    if (clientGone(err)) {
+      // The client closed the connection before its request was complete: its problem, not a server error.
+      deps.log('debug', `client closed the connection during ${c.req.method} ${c.req.path}`, { client: clientAddress(c, peers) ?? 'unknown', err: (err as Error).message });
+      return c.body(null, CLIENT_CLOSED as UnofficialStatusCode);
+    }
     deps.log('error', `unhandled error on ${c.req.method} ${c.req.path}`, err);
     return jsonError(c, 500, { error: 'internal', message: 'internal error' });
   });

@@ -22,6 +22,11 @@ import { SseReader } from '../helpers/sse.ts';
 import { WsClient } from '../helpers/ws.ts';
 
 const run = promisify(execFile);
+/**
+ * The environment of what runs in the consumer project: this run's, without REDIS_URL (the tests may run
+ * with one, but the project has no Redis client installed, and the command would refuse to start).
+ */
+const consumerEnv = (): Record<string, string | undefined> => ({ ...process.env, REDIS_URL: undefined });
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'node_modules/.bin');
 const FIXTURES = path.join(import.meta.dirname, 'consumer');
@@ -32,7 +37,7 @@ const children: ChildProcess[] = [];
 /** Runs a command in the project; resolves with its exit code and output, whatever the code. */
 async function exec(cmd: string, args: string[], cwd = project, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(cmd, args, { cwd, env: { ...process.env, ...env }, timeout: 60_000 });
+    const { stdout, stderr } = await run(cmd, args, { cwd, env: withoutUnset({ ...consumerEnv(), ...env }), timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -42,7 +47,7 @@ async function exec(cmd: string, args: string[], cwd = project, env: Record<stri
 
 /** Starts a server process in the project (its own process group); resolves with its URL once /health answers 200. */
 async function start(cmd: string, args: string[], opts: { cwd?: string; url?: string; env?: Record<string, string> } = {}): Promise<{ url: string; output: () => string }> {
-  const child = spawn(cmd, args, { cwd: opts.cwd ?? project, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(cmd, args, { cwd: opts.cwd ?? project, env: withoutUnset({ ...consumerEnv(), ...opts.env }), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.push(child);
   let out = '';
   let url = opts.url;
@@ -160,6 +165,15 @@ describe('the npm package', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--history-size N');
     expect(help.stdout).toContain('eventgate publish');
+    for (const [command, usage] of [
+      ['serve', 'usage: eventgate [serve]'],
+      ['publish', 'usage: eventgate publish URL'],
+      ['tail', 'usage: eventgate tail URL'],
+    ]) {
+      const r = await exec(eventgate, [command!, '--help']);
+      expect(r, `${command} --help`).toMatchObject({ code: 0, stderr: '' });
+      expect(r.stdout.startsWith(usage!), `${command} --help: ${r.stdout}`).toBe(true);
+    }
     const version = await exec(eventgate, ['--version']);
     expect(version).toMatchObject({ code: 0, stdout: `${devVersion('.')}\n` });
     const unknown = await exec(eventgate, ['--bogus-flag']);
@@ -192,6 +206,65 @@ describe('the npm package', () => {
     await sse.until((r) => r.messages.some((m) => m.event === 'ready'), 5000, 'ready');
     const event = JSON.parse(sse.messages.find((m) => m.id === ok.body.ids[0])!.data);
     expect(event).toMatchObject({ type: 'deploy', severity: 'error' });
+    sse.close();
+  });
+
+  it('loads the file named by --config (not ./eventgate.config.mjs): its custom type is accepted by POST /api/events', async () => {
+    // A name and place no default lookup would find, run from a directory that has no eventgate.config.mjs.
+    mkdirSync(path.join(project, 'conf'), { recursive: true });
+    writeFileSync(
+      path.join(project, 'conf', 'ops-types.mjs'),
+      [
+        "import * as v from 'valibot';",
+        'export default {',
+        '  types: { backup: { metadata: v.object({ volume: v.string(), bytes: v.number() }), severity: (m) => (m.bytes > 0 ? "info" : "warning") } },',
+        '};',
+      ].join('\n'),
+    );
+    expect(existsSync(path.join(project, 'eventgate.config.mjs')) || existsSync(path.join(project, 'eventgate.config.js'))).toBe(false);
+    const port = await freePort();
+    const { url, output } = await start(
+      path.join(project, 'node_modules/.bin/eventgate'),
+      ['--config', path.join('conf', 'ops-types.mjs'), '--port', String(port), '--host', '127.0.0.1'],
+      { url: `http://127.0.0.1:${port}` },
+    );
+    expect(output()).toContain(`config ${path.join('conf', 'ops-types.mjs')} loaded: types backup`);
+    const ok = await publish(url, { type: 'backup', message: 'nightly', metadata: { volume: 'db', bytes: 0 } });
+    expect(ok.status).toBe(202);
+    const bad = await publish(url, { type: 'backup', message: 'no size', metadata: { volume: 'db' } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.problems[0].path).toBe('metadata.bytes');
+    const sse = await SseReader.open(`${url}/api/events/stream?types=backup`);
+    await sse.until((r) => r.messages.some((m) => m.event === 'ready'), 5000, 'ready');
+    expect(JSON.parse(sse.messages.find((m) => m.id === ok.body.ids[0])!.data)).toMatchObject({ type: 'backup', severity: 'warning' });
+    sse.close();
+  });
+
+  it('`eventgate publish` sends --token, else PUBLISH_TOKEN, to a gateway that requires a publish token', async () => {
+    const token = 'pack-test-publish-token-3c9e';
+    const port = await freePort();
+    const { url } = await start(path.join(project, 'node_modules/.bin/eventgate'), ['--port', String(port), '--host', '127.0.0.1', '--publish-token', token], {
+      url: `http://127.0.0.1:${port}`,
+    });
+    const line = () => JSON.stringify(sampleEvent('cache'));
+    const none = await pipe(['publish', url], line(), { PUBLISH_TOKEN: undefined });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('answered 401');
+    expect(none.stderr).toContain('"error":"unauthorized"');
+    const byFlag = await pipe(['publish', url, '--token', token], line(), { PUBLISH_TOKEN: undefined });
+    expect(byFlag).toMatchObject({ code: 0, stderr: '' });
+    const byEnv = await pipe(['publish', url], line(), { PUBLISH_TOKEN: token });
+    expect(byEnv).toMatchObject({ code: 0, stderr: '' });
+    // The flag wins over the environment.
+    const wrongFlag = await pipe(['publish', url, '--token', 'not-the-token'], line(), { PUBLISH_TOKEN: token });
+    expect(wrongFlag.code).toBe(1);
+    expect(wrongFlag.stderr).toContain('answered 401');
+    for (const r of [none, byFlag, byEnv, wrongFlag]) expect(r.stdout + r.stderr).not.toContain(token);
+    // What was accepted was stored.
+    const ids = [byFlag, byEnv].map((r) => r.stdout.trim());
+    const sse = await SseReader.open(`${url}/api/events/stream?replay=10`);
+    await sse.until((r) => r.messages.some((m) => m.event === 'ready'), 5000, 'ready');
+    expect(sse.events.map((e) => e.id)).toEqual(ids);
     sse.close();
   });
 
@@ -340,10 +413,14 @@ function devVersion(name: string): string {
   return pkg.version;
 }
 
-/** Runs the installed command with `input` on stdin. */
-function pipe(args: string[], input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs the installed command with `input` on stdin; `env` changes the environment (undefined removes a variable). */
+function pipe(args: string[], input: string, env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(path.join(project, 'node_modules/.bin/eventgate'), args, { cwd: project, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(path.join(project, 'node_modules/.bin/eventgate'), args, {
+      cwd: project,
+      env: withoutUnset({ ...consumerEnv(), ...env }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -370,4 +447,9 @@ function hostUpgrade(base: string): Promise<string> {
     });
     sock.on('error', reject);
   });
+}
+
+/** An environment with the variables set to undefined left out. */
+function withoutUnset(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }

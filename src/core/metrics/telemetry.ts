@@ -8,6 +8,7 @@ import type { GapControl } from '../control.ts';
 import type { Envelope } from '../event.ts';
 import { LogAggregator } from '../log-aggregate.ts';
 import type { Logger } from '../logger.ts';
+import type { Refusal } from '../routes/refusals.ts';
 import { SEVERITIES, type Severity } from '../schemas.ts';
 import type { EndReason, Subscriber, Transport } from '../subscriber.ts';
 import type { BusObserver } from './observer.ts';
@@ -47,6 +48,11 @@ const REJECT_CODE: Record<string, RejectReason> = {
 
 /** Paths named in refusal log lines (anything else is `other`, so the log keys stay bounded). */
 const KNOWN_PATHS = ['/api/events/stream', '/ws/events', '/api/events/stats', '/api/ops', '/metrics', '/api/events'];
+
+/** Who was refused, for the first line of a refusal: status, the judged client address, and the proxy it came through. */
+function whoFields(r: Refusal): Record<string, unknown> {
+  return { status: r.status, client: r.client ?? 'unknown', ...(r.proxy === undefined ? {} : { proxy: r.proxy }) };
+}
 
 const byTransport = () => ({ sse: 0, ws: 0 }) as Record<Transport, number>;
 const zeroes = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
@@ -150,31 +156,36 @@ export class Telemetry implements BusObserver {
     });
   }
 
-  /** A refused publish request: counted by reason, logged once per reason and interval. */
-  publishRejected(code: string, status: number, client: string | undefined): void {
-    const reason = REJECT_CODE[code] ?? 'other';
+  /**
+   * A refused publish request: counted by reason, logged once per reason (and,
+   * for an auth refusal, per why) and interval, with the judged client address.
+   */
+  publishRejected(r: Refusal): void {
+    const reason = REJECT_CODE[r.code] ?? 'other';
     this.rejected[reason]++;
     const auth = reason === 'unauthorized' || reason === 'forbidden';
+    const why = r.why === undefined ? '' : ` (${r.why})`;
     this.#warnings.record(
       auth ? 'warn' : 'info',
-      `reject:${reason}`,
-      { reason },
+      `reject:${reason}:${r.why ?? ''}`,
+      { reason, ...(r.why === undefined ? {} : { why: r.why }) },
       {},
-      () => [`publish refused: ${code}`, { status, client }],
-      (n) => `${n} more publishes refused (${reason})`,
+      () => [`publish refused: ${r.code}${why}`, whoFields(r)],
+      (n) => `${n} more publishes refused (${reason}${r.why === undefined ? '' : `: ${r.why}`})`,
     );
   }
 
-  /** A 401 or 403 outside publishing (a subscription, an operator endpoint): logged once per path and code per interval. */
-  accessRefused(path: string, code: string, status: number, client: string | undefined): void {
+  /** A 401 or 403 outside publishing (a subscription, an operator endpoint): logged once per path, code and why per interval. */
+  accessRefused(path: string, r: Refusal): void {
     const where = KNOWN_PATHS.includes(path) ? path : 'other';
+    const why = r.why === undefined ? '' : ` (${r.why})`;
     this.#warnings.record(
       'warn',
-      `refused:${where}:${code}`,
-      { path: where, reason: code },
+      `refused:${where}:${r.code}:${r.why ?? ''}`,
+      { path: where, reason: r.code, ...(r.why === undefined ? {} : { why: r.why }) },
       {},
-      () => [`access refused on ${where}: ${code}`, { status, client }],
-      (n) => `${n} more refusals on ${where} (${code})`,
+      () => [`access refused on ${where}: ${r.code}${why}`, whoFields(r)],
+      (n) => `${n} more refusals on ${where} (${r.code}${r.why === undefined ? '' : `: ${r.why}`})`,
     );
   }
 
