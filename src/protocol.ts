@@ -192,9 +192,9 @@ export const ACK_FILTER_ECHO_BYTES = 1024;
 
 /**
  * The store could not serve the history a new subscriber asked for: the
- * stream ends (WebSocket: close 1013), and the client reconnects with the
- * same Last-Event-ID after `retry_ms` to get its replay then. Nothing was
- * delivered to it, so nothing is lost.
+ * stream ends (WebSocket: close 1013), and the client reconnects after
+ * `retry_ms` with `last_event_id` (the last replayed event it was handed,
+ * else the cursor it came with) to get the rest then. Nothing is lost.
  */
 export interface UnavailableControl {
   control: 'unavailable';

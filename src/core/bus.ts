@@ -8,9 +8,8 @@
  * Replay never races live delivery: a new subscriber is registered first
  * (it holds live events aside itself), history after its cursor is read and
  * queued page by page, then the held events newer than the last replayed
- * one follow. At most `replaySlots` pages of history are read at once. A replay
- * whose read fails ends its subscriber with an `unavailable` signal: the
- * client reconnects with the same cursor and loses nothing.
+ * one follow. At most `replaySlots` pages are read at once. A failed read
+ * ends the subscriber with an `unavailable` signal naming where it stands.
  */
 import type { Backend, StreamBreak } from './store.ts';
 import type { Codec } from './codec.ts';
@@ -142,10 +141,9 @@ export class Bus {
 
   /**
    * Subscribers waiting for data get what was queued for them once per turn
-   * of the event loop, not once per publish: publishes read in the same turn
-   * (several publish requests, a backend read of many entries) reach each
-   * subscriber as one chunk, so one socket write. A subscriber asks to be
-   * flushed (push returns true) at most once until it is.
+   * of the event loop, not once per publish: publishes read in one turn reach
+   * each subscriber as one chunk, so one socket write. A subscriber asks to
+   * be flushed (push returns true) at most once until it is.
    */
   #dirty: Subscriber<any>[] = [];
   #flushScheduled = false;
@@ -208,10 +206,7 @@ export class Bus {
     return sub;
   }
 
-  /**
-   * Changes a live subscriber's filter; applies to events published from now
-   * on. Returns the cursor of the head at the change (null when empty).
-   */
+  /** Changes a live subscriber's filter, for events published from now on; returns the head's cursor at the change (null when empty). */
   setFilter(sub: Subscriber<any>, filter: Filter): string | null {
     if (this.#subs.has(sub.id)) {
       this.#leave(sub);
@@ -277,9 +272,10 @@ export class Bus {
         'unavailable',
         {
           control: 'unavailable',
-          last_event_id: cursor,
+          // Where the client stands: the last replayed event it was handed, else the cursor it came with.
+          last_event_id: sub.lastDelivered ?? cursor,
           retry_ms: base + Math.floor(Math.random() * base),
-          message: 'the event store could not serve history for this subscription; reconnect with the same Last-Event-ID after retry_ms',
+          message: 'the event store could not serve history for this subscription; reconnect with last_event_id after retry_ms',
         },
         true,
       );

@@ -68,7 +68,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     overflowGraceMs: config.overflowGraceMs,
     replayDefault: config.replayDefault,
     replayMax: config.historySize,
-    onError: (err, where) => log('warn', `bus: ${where} failed`, err),
+    onError: (err, where) => telemetry.busFailed(where, err),
     observer: telemetry,
   });
   const ready = bus.start();

@@ -14,7 +14,7 @@ import type { RuntimeEntry } from './runtimes.ts';
 export async function launch(rt: RuntimeEntry, extraEnv: Record<string, string> = {}): Promise<Target & { cleanup(): Promise<void> }> {
   const port = await freePort();
   const env: Record<string, string> = { ...CONFORMANCE_ENV, ...extraEnv, PORT: String(port), ...rt.env };
-  const [cmd, ...args] = rt.command(port, env);
+  const [cmd, ...args] = rt.command(port, env, await freePort());
   let out = '';
   // Its own process group, so that cleanup can reach whatever it started.
   const child = spawn(cmd!, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -67,7 +67,7 @@ export async function launch(rt: RuntimeEntry, extraEnv: Record<string, string> 
 async function startBadly(rt: RuntimeEntry, variable: string, value: string): Promise<{ code: number | null; out: string }> {
   const port = await freePort();
   const env: Record<string, string> = { ...CONFORMANCE_ENV, PORT: String(port), [variable]: value, ...rt.env };
-  const [cmd, ...args] = rt.command(port, env);
+  const [cmd, ...args] = rt.command(port, env, await freePort());
   const child = spawn(cmd!, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -9,8 +9,8 @@ import type { Limits } from './checks/target.ts';
 
 export interface RuntimeEntry {
   name: string;
-  /** The command that starts it, as a user would (`npm run …`), given the port and the gateway's environment. */
-  command(port: number, env: Record<string, string>): string[];
+  /** The command that starts it, as a user would (`npm run …`), given the port, the gateway's environment and another free port (wrangler's inspector). */
+  command(port: number, env: Record<string, string>, spare: number): string[];
   /** Extra environment for the process (the gateway's own variables come from CONFORMANCE_ENV). */
   env?: Record<string, string>;
   /** Path that answers 200 once the gateway serves. Default /health. */

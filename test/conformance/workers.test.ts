@@ -22,13 +22,16 @@ const wranglerEnv: Record<string, string> = {
 
 const workers: RuntimeEntry = {
   name: 'workers',
-  command: (port, env) => [
+  command: (port, env, spare) => [
     'npm',
     'run',
     'dev:workers',
     '--',
     '--port',
     String(port),
+    // Not the default 9229: two wrangler processes at once (another suite's, another check's) would collide there.
+    '--inspector-port',
+    String(spare),
     '--ip',
     '127.0.0.1',
     '--persist-to',

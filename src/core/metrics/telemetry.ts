@@ -119,6 +119,18 @@ export class Telemetry implements BusObserver {
     );
   }
 
+  /** Something the bus could not hand to a caller (a failed replay read): aggregated, as an outage fails every replay at once. */
+  busFailed(where: string, err: unknown): void {
+    this.#warnings.record(
+      'warn',
+      `bus:${where}`,
+      {},
+      {},
+      () => [`bus: ${where} failed`, { error: err instanceof Error ? err.message : String(err) }],
+      (n) => `bus: ${n} more ${where} failures`,
+    );
+  }
+
   dropped(transport: Transport, lost: number): void {
     this.#warnings.record(
       'warn',

@@ -18,18 +18,23 @@ const BATCH = 12; // 12 x 16 KiB stays under MAX_BODY_BYTES
 const FLOOD_LIMIT_BYTES = 128 * 1024 * 1024;
 const SLOW = 180_000;
 
-/** Publishes ~200 KiB batches tagged `run` until `done()` holds (checked every few batches); returns every id. */
+/** Batches in flight at once: a flood fills the sockets in well under the two missed pings that end a paused client. */
+const IN_FLIGHT = 4;
+
+/**
+ * Publishes ~200 KiB batches tagged `run`, IN_FLIGHT at a time, until
+ * `done()` holds (checked after each round); returns every id in stream order.
+ */
 async function flood(t: Target, run: string, done: () => Promise<boolean>): Promise<string[]> {
   const ids: string[] = [];
-  for (let bytes = 0, i = 0; bytes < FLOOD_LIMIT_BYTES; i++) {
-    ids.push(
-      ...(await publishOk(
-        t,
-        Array.from({ length: BATCH }, () => sample('cache', run, { pad: PAD })),
-      )),
+  const batch = () =>
+    publishOk(
+      t,
+      Array.from({ length: BATCH }, () => sample('cache', run, { pad: PAD })),
     );
-    bytes += BATCH * PAD.length;
-    if (i % 4 === 3 && (await done())) return ids;
+  for (let bytes = 0; bytes < FLOOD_LIMIT_BYTES; bytes += IN_FLIGHT * BATCH * PAD.length) {
+    for (const got of await Promise.all(Array.from({ length: IN_FLIGHT }, batch))) ids.push(...got);
+    if (await done()) return ids.sort((a, b) => offset(a) - offset(b));
   }
   throw new Error(`published ${FLOOD_LIMIT_BYTES >> 20} MiB to a subscriber that does not read, and the gateway never reported it behind`);
 }
