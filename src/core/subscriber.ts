@@ -193,7 +193,7 @@ export class Subscriber<T = unknown> implements DirectSource<T> {
       try {
         chunk = this.#o.codec.encode(scratch, 0, n);
       } finally {
-        scratch.length = 0;
+        for (let i = 0; i < n; i++) scratch[i] = undefined as unknown as QueueItem; // not `length = 0`: a slow path, once per delivery
       }
       this.delivered += events;
       if (out.takenLast) this.lastDelivered = out.takenLast.event.id;
