@@ -19,7 +19,7 @@ import { Sampler } from './lib/proc.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OTHER_TYPES = ['query_route', 'model_state', 'cgrag', 'cache', 'error'];
 
-export const DELIVER_DEFAULTS = { transport: 'ws', subs: 500, rate: 100, seconds: 10, payload: 300, batch: 1, probes: 10, filters: 0, stalled: 0, drain: 3, concurrency: 200 };
+export const DELIVER_DEFAULTS = { transport: 'ws', subs: 500, rate: 100, seconds: 10, payload: 300, batch: 1, probes: 10, filters: 0, stalled: 0, prefill: 0, drain: 3, concurrency: 200 };
 
 /** K distinct subscription filters, each of which matches every load event (type performance). */
 export function filterPaths(base, k) {
@@ -141,6 +141,36 @@ export async function runDelivery(o, gwOrList, log = () => {}) {
       break;
     }
   }
+  /** Publishes `n` events at o.rate on an elapsed-time schedule (catches up timer jitter); `seqOf(k)` numbers the k-th. */
+  const pace = async (n, seqOf) => {
+    const start = performance.now();
+    const pending = new Set();
+    for (let k = 0; k < n; ) {
+      const due = Math.min(n, Math.floor(((performance.now() - start) / 1000) * o.rate) + 1);
+      while (k < due && inflight < 512) {
+        const m = Math.min(o.batch, due - k);
+        const evs = [];
+        for (let j = 0; j < m; j++) evs.push(loadEvent(seqOf(k++), pad));
+        const p = post(evs);
+        pending.add(p);
+        p.finally(() => pending.delete(p));
+      }
+      await sleep(5);
+    }
+    await Promise.all(pending);
+  };
+  // --prefill S: the same load for S s before the measured window (not counted), so that stalled
+  // subscribers have filled their sockets and queues and the window shows the steady state.
+  if (o.prefill > 0) {
+    await pace(Math.round(o.rate * o.prefill), () => -1);
+    for (let prev = -1, t = Date.now(); Date.now() - t < 30_000; await sleep(200)) {
+      const c = await counts();
+      const now = c.counts.reduce((a, n, k) => a + (c.stalled[k] ? 0 : n), 0);
+      if (now === prev) break;
+      prev = now;
+    }
+    log(`prefilled ${o.prefill} s`);
+  }
   await sleep(150);
   const base0 = await counts();
   const baseline = base0.counts;
@@ -168,21 +198,7 @@ export async function runDelivery(o, gwOrList, log = () => {}) {
   // Publish R events/s for D s on an elapsed-time schedule (catches up timer jitter).
   const total = Math.round(o.rate * o.seconds);
   const t0 = performance.now();
-  let seq = 0;
-  const pending = new Set();
-  while (seq < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * o.rate) + 1);
-    while (seq < due && inflight < 512) {
-      const n = Math.min(o.batch, due - seq);
-      const evs = [];
-      for (let k = 0; k < n; k++) evs.push(loadEvent(seq++, pad));
-      const p = post(evs);
-      pending.add(p);
-      p.finally(() => pending.delete(p));
-    }
-    await sleep(5);
-  }
-  await Promise.all(pending);
+  await pace(total, (k) => k);
   const pubS = (performance.now() - t0) / 1000;
   // Drain: until everything expected has arrived at the reading subscribers, or --drain s.
   const live = (c) => c.counts.reduce((a, n, k) => a + (c.stalled[k] ? 0 : n - baseline[k]), 0);
@@ -282,6 +298,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       probes: { type: 'string' },
       filters: { type: 'string' },
       stalled: { type: 'string' },
+      prefill: { type: 'string' },
       drain: { type: 'string' },
       token: { type: 'string' },
       gateways: { type: 'string' },
@@ -293,18 +310,19 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   });
   if (a.help) {
     console.log(`node load/deliver.mjs [--url http://host:port] [--transport sse|ws] [--subs N] [--rate R] [--seconds D] [--payload BYTES]
-  [--batch B] [--probes P] [--filters K] [--stalled PCT] [--drain S] [--token T] [--scrape-ms MS] [--json FILE]
+  [--batch B] [--probes P] [--filters K] [--stalled PCT] [--prefill S] [--drain S] [--token T] [--scrape-ms MS] [--json FILE]
 Without --url a gateway is started here (npm start on a free port). With a loopback --url the server's
 pid is found from its listening socket; with a remote --url server CPU and RSS are not measured.
 --filters K spreads subscribers over K distinct filters (each matches every load event);
 --stalled PCT makes that percentage of subscribers stop reading after the handshake;
+--prefill S runs the same load for S s before the measured window (stalled subscribers reach their steady state);
 --scrape-ms MS reads /metrics every MS ms while the load runs (a Prometheus scraper's cost).
 --redis URL starts the gateways on that Redis (REDIS_URL, a fresh key prefix); --gateways N starts N of them
 (subscribers spread evenly, publishes round-robin, server CPU and RSS summed); --url a,b takes running ones.`);
     process.exit(0);
   }
   const o = { transport: a.transport, token: a.token || process.env.PUBLISH_TOKEN };
-  for (const k of ['subs', 'rate', 'seconds', 'payload', 'batch', 'probes', 'filters', 'stalled', 'drain']) if (a[k] !== undefined) o[k] = Number(a[k]);
+  for (const k of ['subs', 'rate', 'seconds', 'payload', 'batch', 'probes', 'filters', 'stalled', 'prefill', 'drain']) if (a[k] !== undefined) o[k] = Number(a[k]);
   if (a['scrape-ms'] !== undefined) o.scrapeMs = Number(a['scrape-ms']);
   const env = a.redis ? { REDIS_URL: a.redis, REDIS_PREFIX: `load-${process.pid}-${Date.now()}` } : {};
   const urls = a.url ? a.url.split(',') : Array.from({ length: Number(a.gateways ?? 1) }, () => undefined);
