@@ -66,11 +66,13 @@ type Counted = Socket & { [COUNTED]?: true; [OVER_CAP]?: true };
 export function capConnections(server: Server, max: number): void {
   if (max <= 0) return;
   let open = 0;
+  // One listener for every socket (a socket closes once): nothing kept per connection but the mark.
+  const closed = () => void open--;
   server.prependListener('connection', (socket: Counted) => {
     if (socket[COUNTED]) return; // handed back to the parser (upgrade-offers.ts): already counted
     socket[COUNTED] = true;
     if (++open > max) socket[OVER_CAP] = true;
-    socket.once('close', () => open--);
+    socket.on('close', closed);
   });
 }
 

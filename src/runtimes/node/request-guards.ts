@@ -13,7 +13,7 @@
  * was all read closes its connection lingering (lingering-close.ts), so
  * that the client can read the answer.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { overConnectionCap } from './http-limits.ts';
 import { lingerOnClose } from './lingering-close.ts';
@@ -25,19 +25,20 @@ export const PIPELINED_BEHIND_STREAM_MAX = 8;
 
 const LIVE_STREAM = Symbol('eventgate.liveStream');
 const REFUSED_BEHIND = Symbol('eventgate.refusedBehindStream');
-type Marked = Socket & { [LIVE_STREAM]?: boolean; [REFUSED_BEHIND]?: number };
+type Marked = Socket & { [LIVE_STREAM]?: ServerResponse; [REFUSED_BEHIND]?: number };
 
-/** Marks `socket` as carrying a live event stream until `done` fires (the response closes). */
-export function markLiveStream(socket: Socket, done: { once(e: 'close', f: () => void): unknown }): void {
-  const s = socket as Marked;
-  s[LIVE_STREAM] = true;
-  done.once('close', () => {
-    s[LIVE_STREAM] = false;
-  });
+/** Marks `socket` as carrying the live event stream `res` (no listener per stream: the response says when it is over). */
+export function markLiveStream(socket: Socket, res: ServerResponse): void {
+  (socket as Marked)[LIVE_STREAM] = res;
 }
 
+/** Whether `socket` carries an event stream still open (not ended, not destroyed). */
 export function hasLiveStream(socket: Socket | null | undefined): boolean {
-  return (socket as Marked | null | undefined)?.[LIVE_STREAM] === true;
+  const res = (socket as Marked | null | undefined)?.[LIVE_STREAM];
+  if (res === undefined) return false;
+  if (!res.writableEnded && !res.destroyed) return true;
+  (socket as Marked)[LIVE_STREAM] = undefined; // over: let the response go
+  return false;
 }
 
 function json(status: number, body: { error: string; field?: string; message: string }, close = false): Response {

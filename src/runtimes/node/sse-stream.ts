@@ -3,6 +3,7 @@
  * generic body pump, with HTTP/1.1 chunks framed once per shared event.
  */
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { directSource, type DirectSource, type Sink } from '../../core/sink.ts';
 import { behindStream, hasLiveStream, markLiveStream } from './request-guards.ts';
@@ -35,7 +36,7 @@ export function withDirectEventStreams(fetch: (req: Request, env: any) => Respon
     out.writeHead(res.status, headers);
     // A subscriber's stream nobody has read yet: written to the socket directly, with no stream in between.
     const source = directSource<Uint8Array>(res.body);
-    if (!source?.attach(socketSink(source, out))) pipeEventStream(res.body.getReader() as ReadableStreamDefaultReader<Uint8Array>, out);
+    if (!source?.attach(new SocketSink(source, out))) pipeEventStream(res.body.getReader() as ReadableStreamDefaultReader<Uint8Array>, out);
     return RESPONSE_ALREADY_SENT;
   };
 }
@@ -61,24 +62,45 @@ function chunkFrame(data: Uint8Array): Buffer {
   return f;
 }
 
-/** The response's socket as a subscriber's sink: one write per chunk, `drain` to resume. */
-function socketSink(source: DirectSource<Uint8Array>, out: ServerResponse): Sink<Uint8Array> {
-  const sock = out.socket;
-  const direct = sock !== null && out.chunkedEncoding === true;
-  if (direct) out.flushHeaders();
-  const target = direct ? sock : out;
-  const resume = () => source.resume();
-  return {
-    write(chunk) {
-      if (out.destroyed || target.destroyed) return false; // the connection's close ends the subscriber
-      if (chunk.byteLength === 0) return true;
-      if (direct ? sock.write(chunkFrame(chunk)) : out.write(chunk)) return true;
-      target.once('drain', resume);
-      return false;
-    },
-    end: () => void out.end(),
-    abort: () => void out.destroy(),
-  };
+/**
+ * The response's socket as a subscriber's sink: one write per chunk, `drain`
+ * to resume. A class, so that an idle stream keeps one object here rather
+ * than a closure per method.
+ */
+class SocketSink implements Sink<Uint8Array> {
+  readonly #source: DirectSource<Uint8Array>;
+  readonly #out: ServerResponse;
+  /** The socket itself when the response is chunked (HTTP/1.1): chunks are framed here. */
+  readonly #sock: Socket | undefined;
+  #resume: (() => void) | undefined;
+
+  constructor(source: DirectSource<Uint8Array>, out: ServerResponse) {
+    this.#source = source;
+    this.#out = out;
+    const sock = out.socket;
+    this.#sock = sock !== null && out.chunkedEncoding === true ? sock : undefined;
+    if (this.#sock) out.flushHeaders();
+  }
+
+  write(chunk: Uint8Array): boolean {
+    const out = this.#out;
+    const sock = this.#sock;
+    const target = sock ?? out;
+    if (out.destroyed || target.destroyed) return false; // the connection's close ends the subscriber
+    if (chunk.byteLength === 0) return true;
+    if (sock ? sock.write(chunkFrame(chunk)) : out.write(chunk)) return true;
+    this.#resume ??= () => this.#source.resume();
+    target.once('drain', this.#resume);
+    return false;
+  }
+
+  end(): void {
+    this.#out.end();
+  }
+
+  abort(): void {
+    this.#out.destroy();
+  }
 }
 
 function pipeEventStream(reader: ReadableStreamDefaultReader<Uint8Array>, out: ServerResponse): void {

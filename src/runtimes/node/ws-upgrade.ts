@@ -87,36 +87,48 @@ function report(err: unknown): void {
   console.error('[eventgate] WebSocket handler error', err);
 }
 
+/** What a wired socket's listeners need: kept on the socket, so that the listeners are shared by every socket. */
+const WIRED = Symbol('eventgate.wired');
+type Wired = WebSocket & { [WIRED]: { events: WSEvents; ctx: WSContext } };
+
+function onWsMessage(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+  const { events, ctx } = (this as Wired)[WIRED];
+  const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+  const payload = isBinary ? buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) : buf.toString('utf8');
+  try {
+    events.onMessage?.(new MessageEvent('message', { data: payload }), ctx);
+  } catch (e) {
+    report(e);
+  }
+}
+
+function onWsClose(this: WebSocket, code: number, reason: Buffer): void {
+  const { events, ctx } = (this as Wired)[WIRED];
+  try {
+    events.onClose?.(Object.assign(new Event('close'), { code, reason: reason.toString('utf8'), wasClean: code !== 1006 }) as unknown as CloseEvent, ctx);
+  } catch (e) {
+    report(e);
+  }
+}
+
+function onWsError(this: WebSocket, error: Error): void {
+  const { events, ctx } = (this as Wired)[WIRED];
+  try {
+    events.onError?.(Object.assign(new Event('error'), { error, message: error.message }), ctx);
+  } catch (e) {
+    report(e);
+  }
+}
+
 function wire(ws: WebSocket, events: WSEvents): void {
   const ctx = new WSContext(new WsInit(ws));
+  (ws as Wired)[WIRED] = { events, ctx };
   try {
     events.onOpen?.(new Event('open'), ctx);
   } catch (e) {
     report(e);
   }
-  ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    const payload = isBinary ? buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) : buf.toString('utf8');
-    try {
-      events.onMessage?.(new MessageEvent('message', { data: payload }), ctx);
-    } catch (e) {
-      report(e);
-    }
-  });
-  ws.on('close', (code: number, reason: Buffer) => {
-    try {
-      events.onClose?.(Object.assign(new Event('close'), { code, reason: reason.toString('utf8'), wasClean: code !== 1006 }) as unknown as CloseEvent, ctx);
-    } catch (e) {
-      report(e);
-    }
-  });
-  ws.on('error', (error: Error) => {
-    try {
-      events.onError?.(Object.assign(new Event('error'), { error, message: error.message }), ctx);
-    } catch (e) {
-      report(e);
-    }
-  });
+  ws.on('message', onWsMessage).on('close', onWsClose).on('error', onWsError);
 }
 
 function refuseUpgrade(socket: Duplex, status: number, headers: Headers | undefined, body: Buffer): void {
