@@ -19,7 +19,20 @@ import { Sampler } from './lib/proc.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OTHER_TYPES = ['query_route', 'model_state', 'cgrag', 'cache', 'error'];
 
-export const DELIVER_DEFAULTS = { transport: 'ws', subs: 500, rate: 100, seconds: 10, payload: 300, batch: 1, probes: 10, filters: 0, stalled: 0, prefill: 0, drain: 3, concurrency: 200 };
+export const DELIVER_DEFAULTS = {
+  transport: 'ws',
+  subs: 500,
+  rate: 100,
+  seconds: 10,
+  payload: 300,
+  batch: 1,
+  probes: 10,
+  filters: 0,
+  stalled: 0,
+  prefill: 0,
+  drain: 3,
+  concurrency: 200,
+};
 
 /** K distinct subscription filters, each of which matches every load event (type performance). */
 export function filterPaths(base, k) {
