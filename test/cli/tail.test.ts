@@ -6,51 +6,16 @@
  * back, and 2 on a bad flag. Drop and overflow notices go to standard error,
  * never among the events on standard output.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NodeServer } from '../../src/runtimes/node/server.ts';
 import { publish as post, sampleEvent, startGateway } from '../helpers/server.ts';
+import { Tail } from '../helpers/tail.ts';
 
 const TOKEN = 'tail-test-publish-token';
 async function publish(url: string, events: unknown[], token: string): Promise<{ ids: string[] }> {
   const res = await post(url, events, { authorization: `Bearer ${token}` });
   expect(res.status).toBe(202);
   return res.body as { ids: string[] };
-}
-
-class Tail {
-  readonly child: ChildProcess;
-  out = '';
-  err = '';
-  readonly exited: Promise<number | null>;
-  constructor(args: string[]) {
-    this.child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        "import { runTail, processTailIO } from './src/cli/tail.ts'; process.exitCode = await runTail(process.argv.slice(1), processTailIO());",
-        ...args,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
-    );
-    this.child.stdout!.on('data', (d) => (this.out += d));
-    this.child.stderr!.on('data', (d) => (this.err += d));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
-  }
-  lines(): string[] {
-    return this.out.split('\n').filter(Boolean);
-  }
-  async until(pred: () => boolean, what: string, ms = 15_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!pred()) {
-      if (Date.now() > deadline) throw new Error(`tail: timed out waiting for ${what}\nstdout:\n${this.out}\nstderr:\n${this.err}`);
-      if (this.child.exitCode !== null) throw new Error(`tail exited ${this.child.exitCode} while waiting for ${what}\n${this.err}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 }
 
 const running: Tail[] = [];

@@ -12,12 +12,12 @@
  * halfway ends the same way after the events it sent, and resuming from
  * the last of them repeats nothing and loses nothing.
  */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeServer } from '../../src/runtimes/node/server.ts';
 import { uniquePrefix, useRedis, type TestRedis } from '../helpers/redis.ts';
 import { publish, sampleEvent, startGateway } from '../helpers/server.ts';
 import { SseReader } from '../helpers/sse.ts';
+import { Tail } from '../helpers/tail.ts';
 import { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { WsClient } from '../helpers/ws.ts';
 import { eventually, health, pause } from './cluster.ts';
@@ -82,28 +82,9 @@ describe('a replay that cannot read history', () => {
     expect(b.gateway.bus.subscriberCount).toBe(0);
 
     // eventgate tail says so on stderr and comes back after the retry it was given, by itself.
-    const tail = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        "import { runTail, processTailIO } from './src/cli/tail.ts'; process.exitCode = await runTail(process.argv.slice(1), processTailIO());",
-        b.url,
-        '--from',
-        cursor,
-        '--json',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
-    );
-    let tailOut = '';
-    let tailErr = '';
-    tail.stdout!.on('data', (d) => (tailOut += d));
-    tail.stderr!.on('data', (d) => (tailErr += d));
-    const tailExit = new Promise<number | null>((resolve) => tail.on('exit', resolve));
+    const tail = new Tail([b.url, '--from', cursor, '--json']);
     try {
-      await eventually(() => /unavailable: .* reconnecting in \d+ ms/.test(tailErr), 'the tail to say the gateway is unavailable', 30_000);
+      await eventually(() => /unavailable: .* reconnecting in \d+ ms/.test(tail.err), 'the tail to say the gateway is unavailable', 30_000);
 
       proxy.restore();
       await eventually(async () => (await health(b.url)).status === 200, 'B to reach Redis again');
@@ -132,18 +113,14 @@ describe('a replay that cannot read history', () => {
       sseAgain.close();
       wsAgain.close();
 
-      const tailIds = () =>
-        tailOut
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => (JSON.parse(l) as { id: string }).id);
+      const tailIds = () => tail.lines().map((l) => (JSON.parse(l) as { id: string }).id);
       await eventually(() => tailIds().length >= expected.length + 2, 'the tail to resume', 30_000);
       expect(tailIds()).toEqual([...expected, ...live]);
-      expect(tailErr).not.toMatch(/connection lost|gap/);
-      tail.kill('SIGINT');
-      expect(await tailExit).toBe(0);
+      expect(tail.err).not.toMatch(/connection lost|gap/);
+      tail.child.kill('SIGINT');
+      expect(await tail.exited).toBe(0);
     } finally {
-      if (tail.exitCode === null) tail.kill('SIGKILL');
+      if (tail.child.exitCode === null) tail.child.kill('SIGKILL');
     }
   }, 90_000);
 
