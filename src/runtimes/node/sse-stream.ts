@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { directSource, type DirectSource, type Sink } from '../../core/sink.ts';
+import { directSource, type Sink } from '../../core/sink.ts';
 import { behindStream, hasLiveStream, markLiveStream } from './request-guards.ts';
 
 /**
@@ -63,18 +63,18 @@ function chunkFrame(data: Uint8Array): Buffer {
 }
 
 /**
- * The response's socket as a subscriber's sink: one write per chunk, `drain`
- * to resume. A class, so that an idle stream keeps one object here rather
- * than a closure per method.
+ * The response's socket as a sink: one write per chunk, `drain` to resume
+ * (the subscriber, or the read loop of a stream). A class, so that an idle
+ * stream keeps one object here rather than a closure per method.
  */
 class SocketSink implements Sink<Uint8Array> {
-  readonly #source: DirectSource<Uint8Array>;
+  readonly #source: { resume(): void };
   readonly #out: ServerResponse;
   /** The socket itself when the response is chunked (HTTP/1.1): chunks are framed here. */
   readonly #sock: Socket | undefined;
   #resume: (() => void) | undefined;
 
-  constructor(source: DirectSource<Uint8Array>, out: ServerResponse) {
+  constructor(source: { resume(): void }, out: ServerResponse) {
     this.#source = source;
     this.#out = out;
     const sock = out.socket;
@@ -82,15 +82,18 @@ class SocketSink implements Sink<Uint8Array> {
     if (this.#sock) out.flushHeaders();
   }
 
+  /** The connection is gone (its close ends the subscriber; a read loop stops). */
+  get gone(): boolean {
+    return this.#out.destroyed || (this.#sock?.destroyed ?? false);
+  }
+
   write(chunk: Uint8Array): boolean {
-    const out = this.#out;
-    const sock = this.#sock;
-    const target = sock ?? out;
-    if (out.destroyed || target.destroyed) return false; // the connection's close ends the subscriber
+    if (this.gone) return false;
     if (chunk.byteLength === 0) return true;
-    if (sock ? sock.write(chunkFrame(chunk)) : out.write(chunk)) return true;
+    const sock = this.#sock;
+    if (sock ? sock.write(chunkFrame(chunk)) : this.#out.write(chunk)) return true;
     this.#resume ??= () => this.#source.resume();
-    target.once('drain', this.#resume);
+    (sock ?? this.#out).once('drain', this.#resume);
     return false;
   }
 
@@ -103,20 +106,15 @@ class SocketSink implements Sink<Uint8Array> {
   }
 }
 
+/** A stream nobody attached to (not a subscriber's own): read chunk by chunk into the same socket sink. */
 function pipeEventStream(reader: ReadableStreamDefaultReader<Uint8Array>, out: ServerResponse): void {
-  const sock = out.socket;
-  // Chunks go straight to the socket when the response is chunked (HTTP/1.1); otherwise through ServerResponse.
-  const direct = sock !== null && out.chunkedEncoding === true;
-  if (direct) out.flushHeaders();
-  const target = direct ? sock : out;
   const fail = () => out.destroy();
   const next = () => void reader.read().then(step, fail);
+  const sink = new SocketSink({ resume: next }, out);
   const step = (r: ReadableStreamReadResult<Uint8Array>): void => {
-    if (r.done) out.end();
-    else if (out.destroyed || target.destroyed) reader.cancel().catch(() => {});
-    else if (r.value.byteLength === 0) next();
-    else if (direct ? sock.write(chunkFrame(r.value)) : out.write(r.value)) next();
-    else target.once('drain', next);
+    if (r.done) sink.end();
+    else if (sink.write(r.value)) next();
+    else if (sink.gone) reader.cancel().catch(() => {});
   };
   next();
 }
